@@ -1,0 +1,6 @@
+//! The simulation side of provlab.
+//!
+//! This crate will hold the simulated nRF91 modem (AT surface, credential store, NVM, fault
+//! injection, serial front-ends), the virtual clock and link with fault injection, virtual
+//! boards (modem and client behind the sample firmware's console) and the simulation
+//! backend of the scenario runner. Filled by the modem, client and scenario issues.

@@ -1,0 +1,30 @@
+//! Command-line surface: argument parsing and dispatch to the subcommands.
+
+mod decode;
+mod decode_tokens;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// End-to-end simulator and HIL test harness for nRF91 device provisioning.
+#[derive(Debug, Parser)]
+#[command(name = "provlab", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode a provisioning payload: CBOR records (hex, raw file or stdin), an
+    /// attestation token, a %KEYGEN answer or a JWT, as pasted from a field log.
+    Decode(decode::DecodeArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Decode(args) => decode::run(args),
+    }
+}
