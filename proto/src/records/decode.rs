@@ -100,7 +100,14 @@ fn decode_body<T>(
             index,
             offset: r.position(),
         };
-        records.push(record(&mut r, at)?);
+        let parsed = record(&mut r, at).map_err(|e| match e {
+            RecordsError::Cbor { offset, reason } => RecordsError::Cbor {
+                offset,
+                reason: format!("in record {index}: {reason}"),
+            },
+            other => other,
+        })?;
+        records.push(parsed);
     }
     if r.remaining() > 0 {
         return Err(RecordsError::TrailingBytes {
