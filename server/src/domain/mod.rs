@@ -1,0 +1,39 @@
+//! The service's sans-IO domain core.
+//!
+//! Small modules with one job each:
+//! * [`time`]: the caller-supplied [`Timestamp`].
+//! * [`ids`]: member, device, command and rule ids, correlation ids, the seeded [`IdSource`].
+//! * [`members`]: roles, members, hashed API keys.
+//! * [`permissions`]: the one function deciding every (role, operation, device owner).
+//! * [`registry`]: the factory registry of identity keys and the verification policy.
+//! * [`devices`]: claimed devices, claim tokens, tags, the bulk-claim CSV.
+//! * [`commands`]: REST command types, their device records, command statuses and results.
+//! * [`status`]: device statuses and their transitions.
+//! * [`rules`]: provisioning rules.
+//! * [`batching`]: cutting batches to the device's `limit`, `rxMaxSize` and `txMaxSize`.
+//! * [`events`] and [`state`]: the event log and the state folded from it.
+//! * [`service`]: the [`Service`] facade, one method per operation.
+//! * [`error`]: the one [`Error`] type, with HTTP status codes.
+
+pub mod batching;
+pub mod commands;
+pub mod devices;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod members;
+pub mod permissions;
+pub mod registry;
+pub mod rules;
+pub mod service;
+pub mod state;
+pub mod status;
+pub mod time;
+
+pub use error::{Error, Result};
+pub use events::Event;
+pub use ids::{CommandId, DeviceId, IdSource, MemberId, RuleId};
+pub use members::Role;
+pub use service::{Outcome, Service, ServiceConfig};
+pub use state::State;
+pub use time::Timestamp;
