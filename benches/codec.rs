@@ -125,8 +125,8 @@ fn realistic_configuration() -> Vec<Command> {
 /// The answers to a batch that generated a CSR: the AT-ok record carries the modem's
 /// whole %KEYGEN line (base64url CSR DER and COSE).
 fn keygen_responses() -> Vec<Response> {
-    let csr = "MIIBCjCBrwIBADAvMS0wKwYDVQQDDCQ1MDM2MzE1NC0zOTMxLTQ0ZjAtODAyMi0xMjFiNjQwMTYyN2QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQqQ2SnA0v1xLw9W3mWTk8t0LEcTXxbq9QXWYXt6uyN7bjRFXrbJ6z9m4ORAGbVbSq7r1LZ5o7VN0gV8cxZr2pSoB4wHAYJKoZIhvcNAQkOMQ8wDTALBgNVHQ8EBAMCA_gwDAYIKoZIzj0EAwIFAANIADBFAiEA6q7N4H6L8i0c5Y3LqgZPp9_y0S5g4N1pA-Vb3y1Qb0ICIGZ6jy0f0rWq3Y5qZk3U2m6fYxGvN-1m8q9ZGLU0kQ3y";
-    let cose = "0oRDoQEmoQRBIVhL2dn3hQlQUDYxVDkxRPCAIhIbZAFifUERWCBwKj1W8FsvclMdZQgl4gBB4unZMYw0toU6uQZuXHLoDFAbhyLuHetYFWbiyxNZsnzSWEDUiTl7wwFt0REsCiEQsxj-hCtpBk8Za8UXfdAycpx2faCOPJIrkfmiSS8-Y6_2tTAoAMN1BiWiTOimY1wZE3Ud";
+    // A real modem answer to AT%KEYGEN=17,2,0 (nRF Cloud utils test data).
+    let keygen = "MIIBCjCBrwIBADAvMS0wKwYDVQQDDCQ1MDM2MzE1NC0zOTMxLTQ0ZjAtODAyMi0xMjFiNjQwMTYyN2QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQqD6pNfa29o_EXnw62bnQWr8-JqsNh_HZxS3k3bMD4KZ8-qxnvgeoiqQ5zAycEP_Wcmzqypvwyf3qWMrZ2VB5aoB4wHAYJKoZIhvcNAQkOMQ8wDTALBgNVHQ8EBAMCA-gwDAYIKoZIzj0EAwIFAANIADBFAiEAv7OLZ_dXbszfhhjcLMUT72wTmw-z6GlgWxVhyWgR27ACIAvY_lPu3yfYZY5AL6uYTkUFp4GQkbSOUC_lsHyCxOuG.0oRDoQEmoQRBIVhL2dn3hQlQUDYxVDkxRPCAIhIbZAFifUERWCBwKj1W8FsvclMdZQgl4gBB4unZMYw0toU6uQZuXHLoDFAbhyLuHetYFWbiyxNZsnzSWEDUiTl7wwFt0hEsCiEQsxj-hCtpBk8Za8UXfdAycpx2faCOPJIrkfmiSS8-Y6_2tTAoAMN1BiWiTOimY1wZE3Ud";
     vec![
         Response::AtOk {
             id: id(1, "e.s"),
@@ -134,7 +134,7 @@ fn keygen_responses() -> Vec<Response> {
         },
         Response::AtOk {
             id: id(1, "e"),
-            message: format!("%KEYGEN: \"{csr}.{cose}\"\r\n"),
+            message: format!("%KEYGEN: \"{keygen}\"\r\n"),
         },
         Response::AtOk {
             id: id(2, "f"),

@@ -4,3 +4,9 @@
 //! injection, serial front-ends), the virtual clock and link with fault injection, virtual
 //! boards (modem and client behind the sample firmware's console) and the simulation
 //! backend of the scenario runner. Filled by the modem, client and scenario issues.
+//!
+//! * [`modem`]: the simulated modem core, sans-IO: identity, the AT command set of `modem.md`,
+//!   the credential store with its atomic NVM, fault injection and the factory registry.
+
+pub mod modem;
+pub mod serial;

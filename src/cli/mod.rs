@@ -2,6 +2,7 @@
 
 mod decode;
 mod decode_tokens;
+mod modem;
 
 use std::process::ExitCode;
 
@@ -20,11 +21,15 @@ enum Command {
     /// Decode a provisioning payload: CBOR records (hex, raw file or stdin), an
     /// attestation token, a %KEYGEN answer or a JWT, as pasted from a field log.
     Decode(decode::DecodeArgs),
+    /// Run a simulated nRF91 modem on a pseudo-terminal, behind a plain AT host or the
+    /// sample firmware's Zephyr shell, for host tools such as nrfcredstore.
+    Modem(modem::ModemArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Decode(args) => decode::run(args),
+        Command::Modem(args) => modem::run(args),
     }
 }
