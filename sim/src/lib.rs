@@ -10,3 +10,4 @@
 
 pub mod modem;
 pub mod serial;
+pub mod world;

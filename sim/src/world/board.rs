@@ -1,0 +1,383 @@
+//! The board application: what Nordic's `nrf_provisioning` sample firmware does around the
+//! library. It executes the client's actions (AT lines on the modem, requests on the link,
+//! settings into flash), reacts to `NEED_LTE_DEACTIVATED` / `NEED_LTE_ACTIVATED` as the
+//! sample does through `lte_lc` (`AT+CFUN=4` / `AT+CFUN=1` and the attach delay), and powers
+//! the device on and off.
+
+use provlab_client::{Action, AtReply, Client, Event, Input, Timestamp};
+use provlab_proto::records::decode_responses;
+
+use super::device::{Exchanged, PowerCutPoint};
+use super::net::ExKind;
+use super::transcript::Lane;
+use super::{duration_ms, Due, World};
+use crate::modem::Reply;
+
+/// Most responses decoded from one report for the transcript.
+const MAX_LOGGED_RESPONSES: usize = 64;
+
+impl World {
+    /// Executes every action the client has queued.
+    pub(super) fn pump(&mut self, dev: usize) {
+        // Bounded: a client only queues a handful of actions per input.
+        for _ in 0..10_000 {
+            let Some(action) = self
+                .devices
+                .get_mut(dev)
+                .and_then(|d| d.client.as_mut())
+                .and_then(Client::poll_action)
+            else {
+                return;
+            };
+            self.act(dev, action);
+        }
+    }
+
+    fn act(&mut self, dev: usize, action: Action) {
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        let client_lane = Lane::Client(name.clone());
+        match action {
+            Action::SendAt(line) => self.send_at(dev, line),
+            Action::Http(request) => {
+                let is_report = request.method == provlab_client::HttpMethod::Post;
+                if is_report && self.cut_before_report(dev) {
+                    return;
+                }
+                self.transcript.message(
+                    now,
+                    client_lane.clone(),
+                    Lane::Service,
+                    format!("{} {}", request.method.as_str(), request.path_and_query),
+                );
+                if is_report {
+                    self.log_report(dev, &request.body);
+                }
+                self.start_exchange(dev, ExKind::Http(request));
+            }
+            Action::CoapConnect(endpoint) => {
+                self.transcript.message(
+                    now,
+                    client_lane,
+                    Lane::Service,
+                    format!(
+                        "DTLS handshake {}:{} (root CA sec tag {})",
+                        endpoint.host, endpoint.port, endpoint.sec_tag
+                    ),
+                );
+                self.start_exchange(dev, ExKind::Connect);
+            }
+            Action::Coap(request) => {
+                let is_report = request.path == "p/rsp";
+                if is_report && self.cut_before_report(dev) {
+                    return;
+                }
+                let mid = self.devices[dev].take_mid();
+                let block = request
+                    .block2
+                    .map(|b| format!(" block2={}/{}", b.num, b.size()))
+                    .unwrap_or_default();
+                let payload = if request.payload.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} bytes)", request.payload.len())
+                };
+                self.transcript.message(
+                    now,
+                    client_lane,
+                    Lane::Service,
+                    format!(
+                        "{} {} {} mid={mid:#06x}{block}{payload}",
+                        if request.confirmable { "CON" } else { "NON" },
+                        match request.method {
+                            provlab_client::CoapMethod::Get => "GET",
+                            provlab_client::CoapMethod::Post => "POST",
+                        },
+                        request.path_and_query(),
+                    ),
+                );
+                if is_report {
+                    self.log_report(dev, &request.payload);
+                }
+                self.start_exchange(dev, ExKind::Coap { request, mid });
+            }
+            Action::CoapClose => {
+                self.transcript
+                    .message(now, client_lane, Lane::Service, "DTLS close");
+                self.devices[dev].session = None;
+            }
+            Action::Event(event) => self.on_event(dev, event),
+            Action::StoreSetting { key, value } => {
+                self.transcript.message(
+                    now,
+                    client_lane,
+                    Lane::App(name.clone()),
+                    format!("store setting {key} = {}", String::from_utf8_lossy(&value)),
+                );
+                if let Err(e) = self.devices[dev].store_setting(&key, &value) {
+                    self.transcript.note(now, Lane::App(name), e.to_string());
+                }
+            }
+        }
+    }
+
+    /// Logs the decoded responses of a report and keeps them in the records log.
+    fn log_report(&mut self, dev: usize, body: &[u8]) {
+        let now = self.now_ms;
+        let lane = Lane::Client(self.devices[dev].name.clone());
+        match decode_responses(body, MAX_LOGGED_RESPONSES) {
+            Ok(responses) => {
+                for response in responses {
+                    self.transcript.message(
+                        now,
+                        lane.clone(),
+                        Lane::Service,
+                        format!("  response {response}"),
+                    );
+                    self.devices[dev].records.push(Exchanged::Reported {
+                        at_ms: now,
+                        response,
+                    });
+                }
+            }
+            Err(e) => self
+                .transcript
+                .note(now, lane, format!("report does not decode: {e}")),
+        }
+    }
+
+    /// Runs an AT line on the modem; the answer reaches the client after the AT latency
+    /// and any injected delay.
+    fn send_at(&mut self, dev: usize, line: String) {
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        self.transcript.message(
+            now,
+            Lane::Client(name.clone()),
+            Lane::Modem(name.clone()),
+            &line,
+        );
+        let now_unix = self.now_unix();
+        let reply = self.devices[dev].modem.execute_str(now_unix, &line);
+        let cut = self.devices[dev].cut_points.iter().position(
+            |p| matches!(p, PowerCutPoint::AfterAt(prefix) if line.starts_with(prefix.as_str())),
+        );
+        if let Some(i) = cut {
+            self.devices[dev].cut_points.remove(i);
+            self.cut_power(dev, &format!("power cut after {line:?} executed"));
+            return;
+        }
+        let at = now
+            .saturating_add(duration_ms(self.config.at_latency))
+            .saturating_add(duration_ms(reply.delay));
+        let boot = self.devices[dev].boot;
+        let reboot = reply.reboot;
+        self.agenda.schedule(
+            at,
+            Due::AtAnswer {
+                dev,
+                boot,
+                reply: AtReply::Raw(reply.text),
+            },
+        );
+        if reboot {
+            self.agenda.schedule(at, Due::ModemReboot { dev, boot });
+        }
+    }
+
+    pub(super) fn deliver_at_answer(&mut self, dev: usize, reply: AtReply) {
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        let text = match &reply {
+            AtReply::Raw(text) => text.clone(),
+            AtReply::Result { status, buffer } => format!("{status:?} {buffer}"),
+        };
+        self.transcript
+            .message(now, Lane::Modem(name.clone()), Lane::Client(name), text);
+        self.feed(dev, Input::AtAnswer(reply));
+    }
+
+    /// Hands an input to the client and runs what follows.
+    pub(super) fn feed(&mut self, dev: usize, input: Input) {
+        let now = Timestamp(self.now_ms);
+        let name = self.devices[dev].name.clone();
+        let Some(client) = self.devices[dev].client.as_mut() else {
+            return;
+        };
+        if let Err(e) = client.handle(now, input) {
+            self.transcript.note(
+                self.now_ms,
+                Lane::Client(name),
+                format!("input refused: {e}"),
+            );
+        }
+        self.pump(dev);
+    }
+
+    /// The application's own AT command (not the client's), answered at once.
+    fn app_at(&mut self, dev: usize, line: &str) -> Reply {
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        self.transcript.message(
+            now,
+            Lane::App(name.clone()),
+            Lane::Modem(name.clone()),
+            line,
+        );
+        let now_unix = self.now_unix();
+        let reply = self.devices[dev].modem.execute_str(now_unix, line);
+        self.transcript
+            .message(now, Lane::Modem(name.clone()), Lane::App(name), &reply.text);
+        reply
+    }
+
+    fn on_event(&mut self, dev: usize, event: Event) {
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        self.transcript.message(
+            now,
+            Lane::Client(name.clone()),
+            Lane::App(name),
+            format!("event {event}"),
+        );
+        self.devices[dev].events.push((now, event.clone()));
+        match event {
+            Event::NeedLteDeactivated => {
+                self.app_at(dev, "AT+CFUN=4");
+                self.feed(dev, Input::NetworkDown);
+            }
+            Event::NeedLteActivated => {
+                self.app_at(dev, "AT+CFUN=1");
+                let boot = self.devices[dev].boot;
+                self.agenda.schedule(
+                    now.saturating_add(duration_ms(self.config.attach_delay)),
+                    Due::NetworkUp { dev, boot },
+                );
+            }
+            Event::FailedDeviceNotClaimed { token } => self.devices[dev].token = token,
+            _ => {}
+        }
+    }
+
+    pub(super) fn network_up(&mut self, dev: usize) {
+        let name = self.devices[dev].name.clone();
+        self.transcript
+            .note(self.now_ms, Lane::App(name), "LTE attached");
+        let time = self.devices[dev].modem.network_time();
+        self.feed(dev, Input::NetworkTime(time));
+        self.feed(dev, Input::NetworkUp);
+    }
+
+    /// Power on: a new boot; the application brings LTE up and initialises the client when
+    /// attached.
+    pub(super) fn power_on(&mut self, dev: usize) {
+        let now = self.now_ms;
+        let seed = super::derive(
+            self.config.seed,
+            "client",
+            (dev as u64) << 32 | (self.devices[dev].boot + 1),
+        );
+        let d = &mut self.devices[dev];
+        d.boot += 1;
+        d.powered = true;
+        let boot = d.boot;
+        let name = d.name.clone();
+        d.client = Some(Client::new(
+            d.spec.effective_client_config(),
+            d.stored_settings(),
+            seed,
+        ));
+        self.transcript
+            .note(now, Lane::Power(name), format!("power on (boot {boot})"));
+        self.app_at(dev, "AT+CFUN=1");
+        self.agenda.schedule(
+            now.saturating_add(duration_ms(self.config.attach_delay)),
+            Due::Attached { dev, boot },
+        );
+    }
+
+    /// LTE attached after boot: `nrf_provisioning_init`, then a deferred trigger.
+    pub(super) fn attached(&mut self, dev: usize) {
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        self.transcript.note(
+            now,
+            Lane::App(name.clone()),
+            "LTE attached, nrf_provisioning_init",
+        );
+        let time = self.devices[dev].modem.network_time();
+        let d = &mut self.devices[dev];
+        let trigger = std::mem::take(&mut d.pending_trigger);
+        let Some(client) = d.client.as_mut() else {
+            return;
+        };
+        let _ = client.handle(Timestamp(now), Input::NetworkTime(time));
+        let mut result = client.init(Timestamp(now));
+        if result.is_ok() && trigger {
+            result = client.trigger_manually(Timestamp(now));
+        }
+        if let Err(e) = result {
+            self.transcript
+                .note(now, Lane::App(name), format!("client API refused: {e}"));
+        }
+        self.pump(dev);
+    }
+
+    /// The modem rebooted on a fault: LTE drops, the application brings it back.
+    pub(super) fn modem_reboot(&mut self, dev: usize) {
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        let note = match self.devices[dev].modem.reboot() {
+            Ok(()) => "modem rebooted (fault)".to_owned(),
+            Err(e) => format!("modem reboot failed: {e}"),
+        };
+        self.transcript.note(now, Lane::Modem(name), note);
+        self.feed(dev, Input::NetworkDown);
+        self.app_at(dev, "AT+CFUN=1");
+        let boot = self.devices[dev].boot;
+        self.agenda.schedule(
+            now.saturating_add(duration_ms(self.config.attach_delay)),
+            Due::NetworkUp { dev, boot },
+        );
+    }
+
+    /// Whether an armed "before report" cut fires now (it then cuts the power).
+    fn cut_before_report(&mut self, dev: usize) -> bool {
+        let d = &mut self.devices[dev];
+        let Some(i) = d
+            .cut_points
+            .iter()
+            .position(|p| *p == PowerCutPoint::BeforeReport)
+        else {
+            return false;
+        };
+        d.cut_points.remove(i);
+        self.cut_power(dev, "power cut before the report");
+        true
+    }
+
+    /// Cuts the power: the client's RAM state is gone, the modem reloads its NVM, pending
+    /// deliveries to the device are void; power returns after the configured off time.
+    pub(super) fn cut_power(&mut self, dev: usize, why: &str) {
+        let now = self.now_ms;
+        let d = &mut self.devices[dev];
+        if !d.powered {
+            return;
+        }
+        d.powered = false;
+        d.client = None;
+        d.session = None;
+        let reboot = d.modem.reboot();
+        let boot = d.boot;
+        let name = d.name.clone();
+        self.transcript.note(now, Lane::Power(name.clone()), why);
+        if let Err(e) = reboot {
+            self.transcript
+                .note(now, Lane::Modem(name), format!("NVM reload failed: {e}"));
+        }
+        self.agenda.schedule(
+            now.saturating_add(duration_ms(self.config.power_off_time)),
+            Due::PowerOn { dev, boot },
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! The link's exchanges: a request datagram (or TCP segment, or DTLS flight) to the service
+//! and its answer back, each way subject to loss, partitions, latency and jitter, with the
+//! transport's retransmissions ([`RetransmitPolicy`]).
+//!
+//! The service keeps the answer of each exchange (for CoAP: per session and message id) and
+//! sends the same answer to a retransmitted request without running it again (RFC 7252
+//! §4.5 deduplication). The device takes the first answer that arrives; when the transport
+//! gives up, the client gets `TransportFailed(Timeout)`.
+//!
+//! Simplifications (ours): an HTTPS request is one exchange whose request leg also carries
+//! the TCP and TLS set-up (two extra round trips of latency); loss applies once per leg and
+//! attempt; the (D)TLS handshake is modelled, not run: it succeeds if the device's root CA
+//! at the requested sec tag is the service's lab CA and no handshake fault is on.
+
+use provlab_client::{CoapRequest, HttpRequest, Input, TransportFailure};
+
+use super::device::Exchanged;
+use super::endpoint::{serve_coap, serve_http, CoapSession, Served};
+use super::link::RetransmitPolicy;
+use super::transcript::Lane;
+use super::{duration_ms, Due, World};
+use crate::modem::credentials::TYPE_ROOT_CA;
+use crate::modem::CredKey;
+
+/// What an exchange carries.
+#[derive(Debug, Clone)]
+pub(super) enum ExKind {
+    /// One HTTPS request on a new TLS connection.
+    Http(HttpRequest),
+    /// A DTLS handshake.
+    Connect,
+    /// One CoAP message.
+    Coap {
+        /// The request.
+        request: CoapRequest,
+        /// Its message id.
+        mid: u16,
+    },
+}
+
+/// One request/answer exchange on the link.
+#[derive(Debug, Clone)]
+pub(super) struct Exchange {
+    dev: usize,
+    boot: u64,
+    kind: ExKind,
+    policy: RetransmitPolicy,
+    attempt: u32,
+    timeout_ms: u64,
+    /// The service's stored answer (dedup).
+    answer: Option<Input>,
+}
+
+impl Exchange {
+    fn label(&self) -> String {
+        match &self.kind {
+            ExKind::Http(r) => format!("{} {}", r.method.as_str(), r.path()),
+            ExKind::Connect => "DTLS handshake".to_owned(),
+            ExKind::Coap { request, mid } => format!("{} mid={mid:#06x}", request.path),
+        }
+    }
+}
+
+impl World {
+    /// Starts an exchange for `dev` and sends its first attempt.
+    pub(super) fn start_exchange(&mut self, dev: usize, kind: ExKind) {
+        let policy = match &kind {
+            ExKind::Http(_) => RetransmitPolicy::TCP,
+            ExKind::Connect => RetransmitPolicy::DTLS,
+            ExKind::Coap { request, .. } if request.confirmable => RetransmitPolicy::COAP,
+            ExKind::Coap { .. } => RetransmitPolicy::NON,
+        };
+        let timeout_ms = policy.initial_ms + self.link_rng.below(policy.random_extra_ms + 1);
+        let id = self.next_exchange;
+        self.next_exchange += 1;
+        self.exchanges.insert(
+            id,
+            Exchange {
+                dev,
+                boot: self.devices[dev].boot,
+                kind,
+                policy,
+                attempt: 0,
+                timeout_ms,
+                answer: None,
+            },
+        );
+        self.transmit(id);
+    }
+
+    /// One-way delay: latency plus jitter (world and fault settings).
+    fn one_way_ms(&mut self) -> u64 {
+        let base = duration_ms(self.config.latency) + duration_ms(self.faults.extra_latency);
+        let jitter = duration_ms(self.config.jitter) + duration_ms(self.faults.extra_jitter);
+        base + self.link_rng.below(jitter + 1)
+    }
+
+    /// Whether a datagram sent now is lost; notes why.
+    fn lost(&mut self, what: &str) -> bool {
+        let why = if self.faults.partitioned(self.now()) {
+            "partition"
+        } else if self.faults.loss_rate > 0.0 && self.link_rng.chance(self.faults.loss_rate) {
+            "loss"
+        } else {
+            return false;
+        };
+        self.transcript
+            .note(self.now_ms, Lane::Link, format!("dropped ({why}): {what}"));
+        true
+    }
+
+    /// Sends the current attempt of exchange `id` and arms its retransmission timer.
+    fn transmit(&mut self, id: u64) {
+        let Some(ex) = self.exchanges.get(&id) else {
+            return;
+        };
+        let (attempt, timeout, label) = (ex.attempt, ex.timeout_ms, ex.label());
+        let setup = match ex.kind {
+            ExKind::Http(_) => 4 * duration_ms(self.config.latency),
+            _ => 0,
+        };
+        if attempt > 0 {
+            self.transcript.note(
+                self.now_ms,
+                Lane::Link,
+                format!("retransmit #{attempt}: {label}"),
+            );
+        }
+        if !self.lost(&format!("request {label}")) {
+            let at = self.now_ms + setup + self.one_way_ms();
+            self.agenda.schedule(at, Due::ToService { ex: id, attempt });
+        }
+        self.agenda
+            .schedule(self.now_ms + timeout, Due::Retransmit { ex: id, attempt });
+    }
+
+    /// A request leg arrived: the service answers (or repeats its stored answer).
+    pub(super) fn at_service(&mut self, id: u64, attempt: u32) {
+        let Some(ex) = self.exchanges.get(&id) else {
+            return;
+        };
+        let (dev, label) = (ex.dev, ex.label());
+        let client_lane = Lane::Client(self.devices[dev].name.clone());
+        let input = match ex.answer.clone() {
+            Some(input) => {
+                self.transcript.note(
+                    self.now_ms,
+                    Lane::Service,
+                    format!("duplicate {label} (attempt {attempt}): stored answer resent"),
+                );
+                input
+            }
+            None => {
+                let kind = ex.kind.clone();
+                let served = self.serve(dev, &kind);
+                let now = self.now_ms;
+                for note in &served.notes {
+                    self.transcript.note(now, Lane::Service, note);
+                }
+                self.transcript
+                    .message(now, Lane::Service, client_lane.clone(), &served.summary);
+                for command in served.records {
+                    self.transcript.message(
+                        now,
+                        Lane::Service,
+                        client_lane.clone(),
+                        format!("  record {command}"),
+                    );
+                    self.devices[dev].records.push(Exchanged::Delivered {
+                        at_ms: now,
+                        command,
+                    });
+                }
+                if let Some(ex) = self.exchanges.get_mut(&id) {
+                    ex.answer = Some(served.input.clone());
+                }
+                served.input
+            }
+        };
+        if !self.lost(&format!("answer to {label}")) {
+            let at = self.now_ms + self.one_way_ms();
+            self.agenda.schedule(
+                at,
+                Due::ToDevice {
+                    ex: id,
+                    input: Box::new(input),
+                },
+            );
+        }
+    }
+
+    /// Whether the device's root CA at `sec_tag` verifies the service (and no handshake
+    /// fault is on).
+    fn handshake_ok(&self, dev: usize, sec_tag: u32) -> bool {
+        !self.faults.handshake_failure
+            && self.devices[dev]
+                .modem
+                .credentials()
+                .get(CredKey::new(sec_tag, TYPE_ROOT_CA))
+                == Some(self.host.lab_ca.as_bytes())
+    }
+
+    /// Runs a request against the service.
+    fn serve(&mut self, dev: usize, kind: &ExKind) -> Served {
+        let now = self.service_now();
+        let handshake_failed = |summary: &str| Served {
+            input: Input::TransportFailed(TransportFailure::HandshakeFailed),
+            summary: summary.to_owned(),
+            records: Vec::new(),
+            notes: Vec::new(),
+        };
+        match kind {
+            ExKind::Http(request) => {
+                if !self.handshake_ok(dev, request.sec_tag) {
+                    return handshake_failed(
+                        "TLS handshake failed: the device's root CA does not verify the service",
+                    );
+                }
+                serve_http(&mut self.host.service, now, &mut self.faults, request)
+            }
+            ExKind::Connect => {
+                let sec_tag = self.devices[dev].spec.client.root_ca_sec_tag;
+                if !self.handshake_ok(dev, sec_tag) {
+                    return handshake_failed(
+                        "DTLS handshake failed: the device's root CA does not verify the service",
+                    );
+                }
+                self.devices[dev].session = Some(CoapSession::default());
+                Served {
+                    input: Input::CoapConnected,
+                    summary: "DTLS session established".to_owned(),
+                    records: Vec::new(),
+                    notes: Vec::new(),
+                }
+            }
+            ExKind::Coap { request, .. } => {
+                let mut session = self.devices[dev].session.take().unwrap_or_default();
+                let served = serve_coap(
+                    &mut self.host.service,
+                    now,
+                    &mut self.faults,
+                    &mut session,
+                    request,
+                );
+                self.devices[dev].session = Some(session);
+                served
+            }
+        }
+    }
+
+    /// An answer leg arrived: the first one completes (and forgets) the exchange; later
+    /// copies find no exchange and are ignored.
+    pub(super) fn at_device(&mut self, id: u64, input: Input) {
+        let Some(ex) = self.exchanges.get(&id) else {
+            return;
+        };
+        let (dev, boot) = (ex.dev, ex.boot);
+        if !self.live(dev, boot) {
+            return;
+        }
+        self.exchanges.remove(&id);
+        self.feed(dev, input);
+    }
+
+    /// A retransmission timer fired: send again, or give up.
+    pub(super) fn retransmit(&mut self, id: u64, attempt: u32) {
+        let Some(ex) = self.exchanges.get(&id) else {
+            return;
+        };
+        if ex.attempt != attempt {
+            return;
+        }
+        let (dev, boot) = (ex.dev, ex.boot);
+        if !self.live(dev, boot) {
+            self.exchanges.remove(&id);
+            return;
+        }
+        let Some(ex) = self.exchanges.get_mut(&id) else {
+            return;
+        };
+        if ex.attempt < ex.policy.max_retransmit {
+            ex.attempt += 1;
+            ex.timeout_ms = ex.timeout_ms.saturating_mul(2);
+            self.transmit(id);
+            return;
+        }
+        let label = ex.label();
+        let tries = ex.attempt + 1;
+        self.exchanges.remove(&id);
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!("gave up: {label} unanswered after {tries} transmissions"),
+        );
+        self.feed(dev, Input::TransportFailed(TransportFailure::Timeout));
+    }
+}

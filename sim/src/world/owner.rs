@@ -1,0 +1,276 @@
+//! Owner operations: straight to the domain [`Service`] with the owner's API key, each
+//! logged on the owner → service lane with its result.
+
+use provlab_server::domain::commands::CommandRequest;
+use provlab_server::domain::service::NewCommand;
+use provlab_server::domain::{
+    CommandId, DeviceId as ServiceDeviceId, Error as ServiceError, Service, Timestamp,
+};
+
+use super::device::DeviceId;
+use super::error::WorldError;
+use super::link::{LinkFaults, Partition, ServiceFault};
+use super::transcript::Lane;
+use super::World;
+use crate::modem::Faults;
+
+impl World {
+    /// The domain service (read-only).
+    pub fn service(&self) -> &Service {
+        &self.host.service
+    }
+
+    /// The domain service, for operations the helpers below do not cover (not logged; use
+    /// [`World::owner`] to log them).
+    pub fn service_mut(&mut self) -> &mut Service {
+        &mut self.host.service
+    }
+
+    /// The owner member's API key.
+    pub fn owner_key(&self) -> &str {
+        &self.host.owner_key
+    }
+
+    /// The lab root CA (PEM) the service presents.
+    pub fn lab_ca(&self) -> &str {
+        &self.host.lab_ca
+    }
+
+    /// The service's current time (epoch + virtual time).
+    pub fn service_time(&self) -> Timestamp {
+        self.service_now()
+    }
+
+    /// Runs an owner operation with the owner's key at the service's current time, logging
+    /// `label` and the result (`ok` or the error with its HTTP status).
+    pub fn owner<T>(
+        &mut self,
+        label: &str,
+        op: impl FnOnce(&mut Service, Timestamp, &str) -> Result<T, ServiceError>,
+    ) -> Result<T, WorldError> {
+        let now = self.service_now();
+        let key = self.host.owner_key.clone();
+        self.transcript
+            .message(self.now_ms, Lane::Owner, Lane::Service, label);
+        let result = op(&mut self.host.service, now, &key);
+        let answer = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => format!("{} {e}", e.http_status()),
+        };
+        self.transcript
+            .message(self.now_ms, Lane::Service, Lane::Owner, answer);
+        result.map_err(|e| WorldError::Service(e.to_string()))
+    }
+
+    /// The device's id at the service (its device UUID).
+    pub fn service_device_id(&self, device: DeviceId) -> Result<ServiceDeviceId, WorldError> {
+        let dev = self.check(device)?;
+        Ok(ServiceDeviceId(
+            self.devices[dev].modem.identity().device_uuid,
+        ))
+    }
+
+    /// Reads the attestation token from the modem (`AT%ATTESTTOKEN`, as the sample's
+    /// `nrf_provisioning token` does).
+    pub fn attestation_token(&mut self, device: DeviceId) -> Result<String, WorldError> {
+        let dev = self.check(device)?;
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        self.transcript.message(
+            now,
+            Lane::App(name.clone()),
+            Lane::Modem(name.clone()),
+            "AT%ATTESTTOKEN",
+        );
+        let now_unix = self.now_unix();
+        let reply = self.devices[dev]
+            .modem
+            .execute_str(now_unix, "AT%ATTESTTOKEN");
+        self.transcript.message(
+            now,
+            Lane::Modem(name.clone()),
+            Lane::App(name.clone()),
+            &reply.text,
+        );
+        let token = reply
+            .text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("%ATTESTTOKEN:"))
+            .map(|t| t.trim().trim_matches('"').to_owned())
+            .filter(|t| !t.is_empty());
+        token.ok_or(WorldError::NoToken {
+            device: name,
+            answer: reply.text,
+        })
+    }
+
+    /// Claims the device with its attestation token read from the modem.
+    pub fn claim(
+        &mut self,
+        device: DeviceId,
+        tags: &[&str],
+    ) -> Result<ServiceDeviceId, WorldError> {
+        let token = self.attestation_token(device)?;
+        self.claim_with_token(&token, tags)
+    }
+
+    /// Claims the device of a token (e.g. from `FAILED_DEVICE_NOT_CLAIMED`).
+    pub fn claim_with_token(
+        &mut self,
+        token: &str,
+        tags: &[&str],
+    ) -> Result<ServiceDeviceId, WorldError> {
+        let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+        let label = format!("POST /v1/claimed-devices (token, tags {tags:?})");
+        self.owner(&label, |s, now, key| {
+            s.claim(now, Some(key), token, &tags)
+                .map(|o| o.value.device)
+        })
+    }
+
+    /// Appends a command to the device's configuration; returns its id.
+    pub fn add_command(
+        &mut self,
+        device: DeviceId,
+        request: CommandRequest,
+    ) -> Result<CommandId, WorldError> {
+        let id = self.service_device_id(device)?;
+        let label = format!(
+            "POST /v1/claimed-devices/{id}/provisioning {}",
+            request.type_name()
+        );
+        let command = NewCommand {
+            description: String::new(),
+            request,
+        };
+        self.owner(&label, |s, now, key| {
+            s.add_command(now, Some(key), id, &command).map(|o| o.value)
+        })
+    }
+
+    /// The id of the device's `n`th command (1-based).
+    pub fn command_id(&self, device: DeviceId, n: usize) -> Result<CommandId, WorldError> {
+        let id = self.service_device_id(device)?;
+        let d = self
+            .host
+            .service
+            .state()
+            .devices
+            .get(&id)
+            .ok_or_else(|| WorldError::NotClaimed(id.to_string()))?;
+        n.checked_sub(1)
+            .and_then(|i| d.commands.get(i))
+            .map(|c| c.id)
+            .ok_or_else(|| WorldError::Service(format!("device {id} has no command {n}")))
+    }
+
+    /// Skips the device's `n`th command (1-based; it must have FAILED).
+    pub fn skip_command(&mut self, device: DeviceId, n: usize) -> Result<(), WorldError> {
+        let (id, command) = (self.service_device_id(device)?, self.command_id(device, n)?);
+        self.owner(&format!("skip command {n} of {id}"), |s, now, key| {
+            s.skip_command(now, Some(key), id, command).map(|_| ())
+        })
+    }
+
+    /// Retries the device's `n`th command (1-based; it must have FAILED).
+    pub fn retry_command(&mut self, device: DeviceId, n: usize) -> Result<(), WorldError> {
+        let (id, command) = (self.service_device_id(device)?, self.command_id(device, n)?);
+        self.owner(&format!("retry command {n} of {id}"), |s, now, key| {
+            s.retry_command(now, Some(key), id, command).map(|_| ())
+        })
+    }
+
+    /// Blocks the device.
+    pub fn block(&mut self, device: DeviceId) -> Result<(), WorldError> {
+        let id = self.service_device_id(device)?;
+        self.owner(&format!("block {id}"), |s, now, key| {
+            s.block(now, Some(key), id).map(|_| ())
+        })
+    }
+
+    /// Unblocks the device.
+    pub fn unblock(&mut self, device: DeviceId) -> Result<(), WorldError> {
+        let id = self.service_device_id(device)?;
+        self.owner(&format!("unblock {id}"), |s, now, key| {
+            s.unblock(now, Some(key), id).map(|_| ())
+        })
+    }
+
+    /// The link's faults, to change directly.
+    pub fn link_faults_mut(&mut self) -> &mut LinkFaults {
+        &mut self.faults
+    }
+
+    /// The link's faults.
+    pub fn link_faults(&self) -> &LinkFaults {
+        &self.faults
+    }
+
+    /// Sets the datagram/segment loss rate (0 to 1).
+    pub fn set_loss_rate(&mut self, rate: f64) {
+        self.transcript
+            .note(self.now_ms, Lane::Link, format!("fault: loss rate {rate}"));
+        self.faults.loss_rate = rate;
+    }
+
+    /// Adds latency and jitter on top of the world's.
+    pub fn set_extra_latency(&mut self, latency: std::time::Duration, jitter: std::time::Duration) {
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!("fault: extra latency {latency:?} jitter {jitter:?}"),
+        );
+        self.faults.extra_latency = latency;
+        self.faults.extra_jitter = jitter;
+    }
+
+    /// Partitions the network from now for `duration`.
+    pub fn partition_for(&mut self, duration: std::time::Duration) {
+        let from = self.now();
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!("fault: partition for {duration:?}"),
+        );
+        self.faults.partitions.push(Partition {
+            from,
+            until: from + duration,
+        });
+    }
+
+    /// Adds a forced service answer.
+    pub fn add_service_fault(&mut self, fault: ServiceFault) {
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!(
+                "fault: service answers {} / {} to {:?} (skip {}, times {:?})",
+                fault.http_status, fault.coap_code, fault.endpoint, fault.skip, fault.times
+            ),
+        );
+        self.faults.service.push(fault);
+    }
+
+    /// Makes every (D)TLS handshake fail, or succeed again.
+    pub fn set_handshake_failure(&mut self, on: bool) {
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!("fault: handshake failure {}", if on { "on" } else { "off" }),
+        );
+        self.faults.handshake_failure = on;
+    }
+
+    /// Removes every link fault.
+    pub fn clear_link_faults(&mut self) {
+        self.transcript
+            .note(self.now_ms, Lane::Link, "fault: all link faults cleared");
+        self.faults = LinkFaults::default();
+    }
+
+    /// The device's modem fault rules.
+    pub fn modem_faults(&mut self, device: DeviceId) -> Result<&mut Faults, WorldError> {
+        let dev = self.check(device)?;
+        Ok(self.devices[dev].modem.faults())
+    }
+}
