@@ -1,6 +1,32 @@
 //! Scenarios and the runner that plays them against a backend.
 //!
-//! This crate will hold the scenario model and its TOML loader, the backend interface that
-//! `provlab-sim` and `provlab-hil` implement, the runner with its expectations, and the
-//! transcripts and reports (text, Mermaid sequence diagrams, JUnit XML, JSON). Filled by
-//! the scenario engine issue.
+//! * [`scenario`]: the scenario model (TOML, documented in `scenarios/README.md`), with a
+//!   JSON Schema generated from the types ([`schema`]).
+//! * [`loader`]: reading files and directories, resolving `@file:` content, checking names;
+//!   errors point at file, line and column.
+//! * [`backend`]: the interface the simulation (`provlab-sim`) and HIL (`provlab-hil`)
+//!   backends implement, with [`observation`] and [`transcript`] types shared by both.
+//! * [`runner`]: plays a scenario on a backend and checks its expectations.
+//! * [`report`]: JUnit XML, JSON, and transcript files.
+
+pub mod backend;
+pub mod duration;
+pub mod loader;
+pub mod located;
+pub mod observation;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod schema;
+pub mod transcript;
+
+pub use backend::{
+    Backend, BackendError, BackendFactory, Capabilities, Capability, StepOutcome, WaitOutcome,
+};
+pub use duration::Duration;
+pub use loader::{load_file, load_path, load_str, LoadError, LoadedScenario, Location};
+pub use located::Located;
+pub use observation::Observation;
+pub use runner::{Outcome, RunOptions, Runner, ScenarioResult};
+pub use scenario::Scenario;
+pub use transcript::{Entry, EntryKind, Lane, Transcript};

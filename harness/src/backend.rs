@@ -1,0 +1,224 @@
+//! The interface between the runner and what runs a scenario: the simulation now, HIL
+//! boards next.
+//!
+//! A backend is created per scenario run (by a [`BackendFactory`], so runs can go on
+//! different threads), set up from the scenario, then driven step by step. It says up front
+//! what it cannot do ([`Capabilities`]); the runner reports what that leaves out as skipped.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::duration::Duration;
+use crate::observation::Observation;
+use crate::scenario::{FaultKind, Scenario, Step};
+use crate::transcript::Transcript;
+
+/// Something a backend may be unable to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capability {
+    /// Modem faults (`[[fault]] modem`).
+    ModemFaults,
+    /// Link loss, latency, partitions (`link`).
+    LinkFaults,
+    /// Service answers replaced (`service`).
+    ServiceFaults,
+    /// Handshake failures (`handshake`).
+    HandshakeFaults,
+    /// Power cuts at a point (`power_cut`).
+    PowerCut,
+    /// Control of the modem's network time (`network_time = false`, `network_time` faults).
+    NetworkTimeControl,
+    /// Clock jumps (`clock_jump`).
+    ClockJump,
+    /// `power_cycle` steps.
+    PowerCycle,
+    /// Listing the modem's credentials (`nvm` expectations).
+    NvmInspection,
+    /// Capturing the records exchanged (`records` expectations).
+    RecordCapture,
+    /// Capturing the client's events (`events…` expectations).
+    EventCapture,
+    /// Time that can run faster than the wall clock (long `advance`/`within`).
+    VirtualTime,
+}
+
+impl Capability {
+    /// The capability a fault kind needs.
+    pub fn for_fault(kind: &FaultKind) -> Capability {
+        match kind {
+            FaultKind::Modem(_) => Capability::ModemFaults,
+            FaultKind::Link(_) => Capability::LinkFaults,
+            FaultKind::Service(_) => Capability::ServiceFaults,
+            FaultKind::Handshake(_) => Capability::HandshakeFaults,
+            FaultKind::PowerCut(_) => Capability::PowerCut,
+            FaultKind::NetworkTime(_) => Capability::NetworkTimeControl,
+            FaultKind::ClockJump(_) => Capability::ClockJump,
+        }
+    }
+
+    /// The capability a step needs beyond the basics, if any.
+    pub fn for_step(step: &Step) -> Option<Capability> {
+        match step {
+            Step::PowerCycle(_) => Some(Capability::PowerCycle),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Capability::ModemFaults => "modem faults",
+            Capability::LinkFaults => "link faults",
+            Capability::ServiceFaults => "service answer faults",
+            Capability::HandshakeFaults => "handshake faults",
+            Capability::PowerCut => "power cuts",
+            Capability::NetworkTimeControl => "network time control",
+            Capability::ClockJump => "clock jumps",
+            Capability::PowerCycle => "power cycling",
+            Capability::NvmInspection => "NVM inspection",
+            Capability::RecordCapture => "record capture",
+            Capability::EventCapture => "event capture",
+            Capability::VirtualTime => "virtual time",
+        };
+        f.write_str(text)
+    }
+}
+
+/// What a backend can do: everything except the capabilities listed with a reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    missing: BTreeMap<Capability, String>,
+}
+
+impl Capabilities {
+    /// Every capability (the simulation).
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// The same, without `capability`, for `reason` (shown in reports).
+    pub fn without(mut self, capability: Capability, reason: impl Into<String>) -> Self {
+        self.missing.insert(capability, reason.into());
+        self
+    }
+
+    /// `Ok` if the backend has `capability`, else the reason it has not.
+    pub fn check(&self, capability: Capability) -> Result<(), &str> {
+        match self.missing.get(&capability) {
+            Some(reason) => Err(reason),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the backend has `capability`.
+    pub fn has(&self, capability: Capability) -> bool {
+        self.check(capability).is_ok()
+    }
+}
+
+/// The result of an action step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Done (for an owner action: the service answered 2xx).
+    Done,
+    /// An owner action the service refused with an HTTP status (checked against
+    /// `expect_status`).
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The service's `message`.
+        message: String,
+    },
+    /// The backend cannot honour this step here.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The result of waiting for a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitOutcome {
+    /// The condition held at this time (milliseconds).
+    Met {
+        /// When.
+        at_ms: u64,
+    },
+    /// The deadline passed first.
+    TimedOut {
+        /// The time at the deadline.
+        at_ms: u64,
+    },
+}
+
+/// A backend failed (not an expectation: the run could not go on).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The backend could not be created or set up.
+    #[error("backend setup failed: {0}")]
+    Setup(String),
+    /// The runner passed a step the backend does not take (e.g. `wait_until` to `step`).
+    #[error("the backend does not take `{0}` steps")]
+    InvalidStep(String),
+    /// Anything else: an I/O error on a serial console, a crashed world, …
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What runs scenarios: the simulation (`provlab-sim`) or HIL boards (`provlab-hil`).
+///
+/// Call order: [`Backend::capabilities`], [`Backend::setup`], then any number of
+/// [`Backend::step`], [`Backend::wait`], [`Backend::observe`], and finally
+/// [`Backend::transcript`].
+pub trait Backend {
+    /// A short name for reports (`"sim"`, `"hil"`).
+    fn name(&self) -> &str;
+
+    /// What this backend cannot do, with reasons.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Builds the starting state: the service with its members, tags, rules and claimed
+    /// devices with their configurations; the devices with their modems, NVM, settings and
+    /// clients; the faults it supports, `active = false` ones switched off. `seed` drives
+    /// every random choice.
+    fn setup(&mut self, scenario: &Scenario, seed: u64) -> Result<(), BackendError>;
+
+    /// Runs one action step: `trigger`, `advance`, `power_cycle`, `fault_on`, `fault_off`
+    /// and the owner actions. The runner handles `wait_until` and `expect` itself (through
+    /// [`Backend::wait`] and [`Backend::observe`]) and never passes them here.
+    fn step(&mut self, step: &Step) -> Result<StepOutcome, BackendError>;
+
+    /// Lets time run until `until` holds on an observation or `within` has passed.
+    /// A virtual-time backend should test the condition after every event; a real-time one
+    /// polls.
+    fn wait(
+        &mut self,
+        within: Duration,
+        until: &mut dyn FnMut(&Observation) -> bool,
+    ) -> Result<WaitOutcome, BackendError>;
+
+    /// The current state of every device.
+    fn observe(&mut self) -> Result<Observation, BackendError>;
+
+    /// Milliseconds since setup (virtual time in simulation).
+    fn now_ms(&self) -> u64;
+
+    /// Everything that happened so far, in order.
+    fn transcript(&self) -> Transcript;
+
+    /// How many transcript entries there are so far (the runner anchors its notes there).
+    /// Override when cloning the transcript is costly.
+    fn transcript_len(&self) -> usize {
+        self.transcript().entries.len()
+    }
+}
+
+/// Creates one backend per scenario run; shared between the threads of a parallel run.
+pub trait BackendFactory: Send + Sync {
+    /// The name of the backends it creates.
+    fn name(&self) -> &str;
+
+    /// A fresh backend.
+    fn create(&self) -> Result<Box<dyn Backend>, BackendError>;
+}

@@ -1,0 +1,177 @@
+//! Loading scenario files: parse the TOML, resolve content references, check the rules
+//! that the types alone cannot (names that must exist, one device when none is named, …).
+//!
+//! Every error names the file, line and column and says what was expected.
+
+mod error;
+mod lines;
+mod refs;
+mod validate;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub use error::{Diagnostic, LoadError, Location};
+pub use lines::LineIndex;
+
+use crate::scenario::Scenario;
+
+/// A scenario read from a file, with what is needed to point back into that file.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    /// The file, as given to the loader.
+    pub path: PathBuf,
+    /// The scenario, content references resolved.
+    pub scenario: Scenario,
+    source: String,
+    lines: LineIndex,
+}
+
+impl LoadedScenario {
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        self.scenario.name.get()
+    }
+
+    /// The file's text.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The position of a span of this file.
+    pub fn locate(&self, span: &Range<usize>) -> Location {
+        let (line, column) = self.lines.span_start(&self.source, span);
+        Location {
+            file: self.path.clone(),
+            line,
+            column,
+        }
+    }
+
+    /// A diagnostic at a span of this file.
+    pub fn diagnostic(&self, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
+        diagnostic_at(&self.path, &self.source, &self.lines, span, message.into())
+    }
+}
+
+fn diagnostic_at(
+    path: &Path,
+    source: &str,
+    lines: &LineIndex,
+    span: &Range<usize>,
+    message: String,
+) -> Diagnostic {
+    let (line, column) = lines.span_start(source, span);
+    Diagnostic {
+        location: Location {
+            file: path.to_path_buf(),
+            line,
+            column,
+        },
+        message,
+        source_line: lines.line_text(source, line).to_owned(),
+    }
+}
+
+/// Loads one scenario file.
+pub fn load_file(path: &Path) -> Result<LoadedScenario, LoadError> {
+    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_str(&source, path)
+}
+
+/// Loads a file, or every `*.toml` file of a directory (sorted by file name, not
+/// recursive). Problems in several files are reported together; two scenarios with the same
+/// name are an error.
+pub fn load_path(path: &Path) -> Result<Vec<LoadedScenario>, LoadError> {
+    if !path.is_dir() {
+        return load_file(path).map(|s| vec![s]);
+    }
+    let read_err = |source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let file = entry.path();
+        if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
+            files.push(file);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(LoadError::NoScenarios {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut loaded: Vec<LoadedScenario> = Vec::new();
+    let mut diagnostics = Vec::new();
+    for file in files {
+        match load_file(&file) {
+            Ok(scenario) => {
+                if let Some(first) = loaded.iter().find(|s| s.name() == scenario.name()) {
+                    let message = format!(
+                        "scenario name `{}` is already used by {}; names must be unique (reports and transcripts are named after them)",
+                        scenario.name(),
+                        first.path.display()
+                    );
+                    diagnostics.push(scenario.diagnostic(&scenario.scenario.name.span(), message));
+                } else {
+                    loaded.push(scenario);
+                }
+            }
+            Err(LoadError::Invalid { diagnostics: more }) => diagnostics.extend(more),
+            Err(other) => return Err(other),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(LoadError::Invalid { diagnostics })
+    }
+}
+
+/// Loads a scenario from text; `path` names it in errors and anchors `@file:` references.
+pub fn load_str(source: &str, path: &Path) -> Result<LoadedScenario, LoadError> {
+    let lines = LineIndex::new(source);
+    let at =
+        |span: &Range<usize>, message: String| diagnostic_at(path, source, &lines, span, message);
+    let mut scenario: Scenario = toml::from_str(source).map_err(|e| LoadError::Invalid {
+        diagnostics: vec![at(&e.span().unwrap_or(0..0), explain(e.message()))],
+    })?;
+
+    let mut problems = validate::check(&scenario);
+    let base = path.parent().unwrap_or(Path::new(""));
+    problems.extend(refs::resolve(&mut scenario, base));
+    if !problems.is_empty() {
+        problems.sort_by_key(|(span, _)| span.start);
+        return Err(LoadError::Invalid {
+            diagnostics: problems
+                .into_iter()
+                .map(|(span, message)| at(&span, message))
+                .collect(),
+        });
+    }
+    Ok(LoadedScenario {
+        path: path.to_path_buf(),
+        scenario,
+        source: source.to_owned(),
+        lines,
+    })
+}
+
+/// Rewords the TOML/serde messages that do not say what the scenario format expects.
+fn explain(message: &str) -> String {
+    if message.starts_with("wanted exactly 1 element") {
+        format!(
+            "expected exactly one key naming the action (e.g. one `trigger`, `wait_until`, `skip` … per [[step]], one request type per `request`); {message}"
+        )
+    } else if message.contains("did not match any variant of untagged enum Count") {
+        "expected a count: a number (`3`) or `{ at_least = 1, at_most = 4 }`".to_owned()
+    } else {
+        message.to_owned()
+    }
+}

@@ -1,0 +1,331 @@
+//! Evaluating one expectation against an observation.
+
+use std::ops::Range;
+
+use crate::backend::{Capabilities, Capability};
+use crate::observation::{DeviceObservation, ExchangeKind, Observation};
+use crate::scenario::{ClientEvent, Expectation};
+
+/// One part of an expectation that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The part, e.g. `"dk1 commands"`.
+    pub what: String,
+    /// The span of the part's key in the scenario file.
+    pub span: Range<usize>,
+    /// What the scenario expects.
+    pub expected: String,
+    /// What the backend showed.
+    pub observed: String,
+}
+
+/// One part of an expectation the backend cannot check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unchecked {
+    /// The part.
+    pub what: String,
+    /// The span of the part's key.
+    pub span: Range<usize>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The verdict on one expectation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evaluation {
+    /// Parts that do not hold.
+    pub mismatches: Vec<Mismatch>,
+    /// Parts that could not be checked.
+    pub unchecked: Vec<Unchecked>,
+}
+
+impl Evaluation {
+    /// Whether every checkable part holds.
+    pub fn holds(&self) -> bool {
+        self.mismatches.is_empty()
+    }
+}
+
+fn names<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
+    let items: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+    format!("[{}]", items.join(", "))
+}
+
+struct Eval<'a> {
+    device: &'a str,
+    caps: &'a Capabilities,
+    out: Evaluation,
+}
+
+impl Eval<'_> {
+    fn mismatch(&mut self, part: &str, span: Range<usize>, expected: String, observed: String) {
+        self.out.mismatches.push(Mismatch {
+            what: format!("{} {part}", self.device),
+            span,
+            expected,
+            observed,
+        });
+    }
+
+    /// Whether the backend can check `part`; records it as unchecked if not.
+    fn can(&mut self, part: &str, span: Range<usize>, capability: Capability) -> bool {
+        match self.caps.check(capability) {
+            Ok(()) => true,
+            Err(reason) => {
+                self.out.unchecked.push(Unchecked {
+                    what: format!("{} {part}", self.device),
+                    span,
+                    reason: format!("{capability} unavailable: {reason}"),
+                });
+                false
+            }
+        }
+    }
+}
+
+/// Checks `expectation` about `device` against `observation`.
+pub fn evaluate(
+    expectation: &Expectation,
+    device: &str,
+    observation: &Observation,
+    caps: &Capabilities,
+) -> Evaluation {
+    let mut e = Eval {
+        device,
+        caps,
+        out: Evaluation::default(),
+    };
+    let Some(obs) = observation.devices.get(device) else {
+        e.mismatch(
+            "observation",
+            0..0,
+            "the backend to report the device".to_owned(),
+            "no such device in the observation".to_owned(),
+        );
+        return e.out;
+    };
+    service_parts(&mut e, expectation, obs);
+    event_parts(&mut e, expectation, obs);
+    nvm_part(&mut e, expectation, obs);
+    record_parts(&mut e, expectation, obs);
+    e.out
+}
+
+fn service_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
+    if let Some(claimed) = &x.claimed {
+        if *claimed.get() != obs.claimed {
+            e.mismatch(
+                "claimed",
+                claimed.span(),
+                claimed.get().to_string(),
+                obs.claimed.to_string(),
+            );
+        }
+    }
+    if let Some(status) = &x.status {
+        if obs.status != Some(*status.get()) {
+            let observed = obs
+                .status
+                .map_or_else(|| "no status (not claimed)".to_owned(), |s| s.to_string());
+            e.mismatch("status", status.span(), status.get().to_string(), observed);
+        }
+    }
+    if let Some(commands) = &x.commands {
+        if commands.get() != &obs.commands {
+            e.mismatch(
+                "commands",
+                commands.span(),
+                names(commands.get()),
+                names(&obs.commands),
+            );
+        }
+    }
+    if let Some(map) = &x.command {
+        for (key, expected) in map.get() {
+            let Ok(position) = key.parse::<usize>() else {
+                continue;
+            };
+            let observed = position
+                .checked_sub(1)
+                .and_then(|i| obs.commands.get(i))
+                .copied();
+            if observed != Some(*expected) {
+                let observed = observed.map_or_else(
+                    || {
+                        format!(
+                            "no command {position} (the device has {})",
+                            obs.commands.len()
+                        )
+                    },
+                    |s| s.to_string(),
+                );
+                e.mismatch(
+                    &format!("command {position}"),
+                    map.span(),
+                    expected.to_string(),
+                    observed,
+                );
+            }
+        }
+    }
+}
+
+fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
+    let seen: Vec<ClientEvent> = obs.events.iter().map(|o| o.event).collect();
+    if let Some(events) = &x.events {
+        if e.can("events", events.span(), Capability::EventCapture) && events.get() != &seen {
+            e.mismatch("events", events.span(), names(events.get()), names(&seen));
+        }
+    }
+    if let Some(wanted) = &x.events_in_order {
+        if e.can("events_in_order", wanted.span(), Capability::EventCapture) {
+            let mut rest = seen.iter();
+            let missing = wanted
+                .get()
+                .iter()
+                .enumerate()
+                .find(|(_, w)| !rest.any(|s| s == *w));
+            if let Some((index, event)) = missing {
+                e.mismatch(
+                    "events_in_order",
+                    wanted.span(),
+                    format!(
+                        "{} in this order (item {} `{event}` not found after the earlier ones)",
+                        names(wanted.get()),
+                        index + 1
+                    ),
+                    names(&seen),
+                );
+            }
+        }
+    }
+    if let Some(absent) = &x.events_absent {
+        if e.can("events_absent", absent.span(), Capability::EventCapture) {
+            let present: Vec<&ClientEvent> =
+                absent.get().iter().filter(|a| seen.contains(a)).collect();
+            if !present.is_empty() {
+                e.mismatch(
+                    "events_absent",
+                    absent.span(),
+                    format!("none of {}", names(absent.get())),
+                    format!("{} occurred in {}", names(present), names(&seen)),
+                );
+            }
+        }
+    }
+}
+
+fn nvm_part(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
+    let Some(nvm) = &x.nvm else {
+        return;
+    };
+    if !e.can("nvm", nvm.span(), Capability::NvmInspection) {
+        return;
+    }
+    let Some(listing) = &obs.nvm else {
+        e.out.unchecked.push(Unchecked {
+            what: format!("{} nvm", e.device),
+            span: nvm.span(),
+            reason: "the backend did not list the modem's credentials".to_owned(),
+        });
+        return;
+    };
+    let show = |entries: &[(u32, crate::scenario::CredentialType)]| {
+        names(entries.iter().map(|(tag, kind)| format!("{tag}:{kind}")))
+    };
+    let missing: Vec<_> = nvm
+        .has
+        .iter()
+        .filter(|c| !listing.contains(c))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        e.mismatch(
+            "nvm has",
+            nvm.span(),
+            show(&nvm.has),
+            format!("missing {} in {}", show(&missing), show(listing)),
+        );
+    }
+    let extra: Vec<_> = nvm
+        .lacks
+        .iter()
+        .filter(|c| listing.contains(c))
+        .copied()
+        .collect();
+    if !extra.is_empty() {
+        e.mismatch(
+            "nvm lacks",
+            nvm.span(),
+            format!("none of {}", show(&nvm.lacks)),
+            format!("present {} in {}", show(&extra), show(listing)),
+        );
+    }
+}
+
+fn record_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
+    let Some(records) = &x.records else {
+        return;
+    };
+    let span = records.span();
+    if !e.can("records", span.clone(), Capability::RecordCapture) {
+        return;
+    }
+    let count = |kind| obs.exchanges.iter().filter(|x| x.kind == kind).count() as u32;
+    let fetches: Vec<_> = obs
+        .exchanges
+        .iter()
+        .filter(|x| x.kind == ExchangeKind::Fetch)
+        .collect();
+    if let Some(expected) = records.fetches {
+        let n = count(ExchangeKind::Fetch);
+        if !expected.admits(n) {
+            e.mismatch("fetches", span.clone(), expected.to_string(), n.to_string());
+        }
+    }
+    if let Some(expected) = records.reports {
+        let n = count(ExchangeKind::Report);
+        if !expected.admits(n) {
+            e.mismatch("reports", span.clone(), expected.to_string(), n.to_string());
+        }
+    }
+    for delivered in &records.delivered {
+        let position = *delivered.command.get();
+        let n = fetches
+            .iter()
+            .filter(|f| f.records.iter().any(|r| r.command == Some(position)))
+            .count() as u32;
+        if !delivered.times.admits(n) {
+            e.mismatch(
+                &format!("command {position} deliveries"),
+                delivered.command.span(),
+                delivered.times.to_string(),
+                n.to_string(),
+            );
+        }
+    }
+    if let Some(limit) = records.largest_batch {
+        if let Some(biggest) = fetches.iter().map(|f| f.records.len()).max() {
+            if biggest as u64 > u64::from(limit) {
+                e.mismatch(
+                    "largest batch",
+                    span.clone(),
+                    format!("at most {limit} records"),
+                    format!("{biggest} records"),
+                );
+            }
+        }
+    }
+    if let Some(limit) = records.largest_body {
+        if let Some(biggest) = fetches.iter().map(|f| f.body_len).max() {
+            if biggest as u64 > u64::from(limit) {
+                e.mismatch(
+                    "largest body",
+                    span,
+                    format!("at most {limit} bytes"),
+                    format!("{biggest} bytes"),
+                );
+            }
+        }
+    }
+}

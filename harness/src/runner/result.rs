@@ -1,0 +1,162 @@
+//! What a run yields: the verdict, what was skipped, the transcript.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Serialize, Serializer};
+
+use crate::loader::Location;
+use crate::transcript::{format_time, Transcript};
+
+/// An expectation (or owner action, or wait) that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmet {
+    /// Where the expectation is written.
+    pub location: Location,
+    /// Which step or expectation block: `"step 3 (wait_until)"`, `"[[expect]] #1"`.
+    pub context: String,
+    /// The part: `"dk1 commands"`.
+    pub what: String,
+    /// What the scenario expects.
+    pub expected: String,
+    /// What the backend showed.
+    pub observed: String,
+    /// When it was checked, in milliseconds.
+    pub at_ms: u64,
+}
+
+impl fmt::Display for Unmet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}: expected {}, observed {} (at t={})",
+            self.location,
+            self.context,
+            self.what,
+            self.expected,
+            self.observed,
+            format_time(self.at_ms)
+        )
+    }
+}
+
+/// A step, fault or expectation part the backend did not honour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    /// Where it is written.
+    pub location: Location,
+    /// What was skipped.
+    pub what: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} skipped: {}",
+            self.location, self.what, self.reason
+        )
+    }
+}
+
+/// The verdict of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every expectation held.
+    Passed,
+    /// Some did not.
+    Failed {
+        /// What did not hold, in the order checked.
+        unmet: Vec<Unmet>,
+    },
+    /// The backend cannot run this scenario at all (e.g. it needs a modem fault on
+    /// hardware).
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// The run could not go on (backend failure).
+    Error {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The result of running one scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScenarioResult {
+    /// The scenario's name.
+    pub name: String,
+    /// Its file.
+    pub file: PathBuf,
+    /// The backend's name.
+    pub backend: String,
+    /// The seed used.
+    pub seed: u64,
+    /// The verdict.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// What was skipped along the way.
+    pub skipped: Vec<Skip>,
+    /// Wall-clock time of the run.
+    #[serde(rename = "wall_ms", serialize_with = "millis")]
+    pub wall: std::time::Duration,
+    /// Virtual time at the end of the run, in milliseconds.
+    pub virtual_ms: u64,
+    /// Everything that happened.
+    pub transcript: Transcript,
+}
+
+fn millis<S: Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl ScenarioResult {
+    /// The command that replays this run.
+    pub fn replay_command(&self) -> String {
+        replay_command(&self.file, self.seed)
+    }
+
+    /// Whether the scenario passed.
+    pub fn passed(&self) -> bool {
+        self.outcome == Outcome::Passed
+    }
+
+    /// A failure or error message: the first unmet expectation (and how many more), the
+    /// seed and the replay command. `None` when it passed or was skipped.
+    pub fn failure_message(&self) -> Option<String> {
+        let head = match &self.outcome {
+            Outcome::Passed | Outcome::Skipped { .. } => return None,
+            Outcome::Failed { unmet } => {
+                let first = unmet.first().map_or_else(String::new, ToString::to_string);
+                match unmet.len() {
+                    0 | 1 => first,
+                    n => format!("{first} (and {} more unmet)", n - 1),
+                }
+            }
+            Outcome::Error { message } => message.clone(),
+        };
+        Some(format!(
+            "{head}; seed {}; replay: {}",
+            self.seed,
+            self.replay_command()
+        ))
+    }
+}
+
+/// `provlab run <file> --seed <seed>`.
+pub fn replay_command(file: &std::path::Path, seed: u64) -> String {
+    let file = file.display().to_string();
+    let quoted = if file
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:=@".contains(c))
+    {
+        file
+    } else {
+        format!("'{}'", file.replace('\'', "'\\''"))
+    };
+    format!("provlab run {quoted} --seed {seed}")
+}
