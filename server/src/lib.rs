@@ -28,4 +28,9 @@
 //!   /v1/provisioning/response`) and CoAP over DTLS 1.2 (`p/auth-jwt`, `p/cmd`, `p/rsp`);
 //! * SQLite persistence: each operation's events stored in one transaction, replayed at start.
 
+pub mod app;
+pub mod device;
 pub mod domain;
+pub mod rest;
+pub mod serve;
+pub mod store;

@@ -3,6 +3,8 @@
 mod decode;
 mod decode_tokens;
 mod modem;
+mod serve;
+mod team;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,11 @@ enum Command {
     /// Run a simulated nRF91 modem on a pseudo-terminal, behind a plain AT host or the
     /// sample firmware's Zephyr shell, for host tools such as nrfcredstore.
     Modem(modem::ModemArgs),
+    /// Run the fake nRF Cloud Provisioning Service: REST API, device HTTPS and CoAP/DTLS
+    /// endpoints; prints the bound addresses (and, on first start, the owner's API key).
+    Serve(serve::ServeArgs),
+    /// Manage the fake service's team members and API keys through its REST API.
+    Team(team::TeamArgs),
 }
 
 /// Runs the parsed command line.
@@ -31,5 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Decode(args) => decode::run(args),
         Command::Modem(args) => modem::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Team(args) => team::run(args),
     }
 }

@@ -1,0 +1,200 @@
+//! The JSON shapes of claiming and of claimed devices.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::devices::Device;
+use crate::domain::registry::Verification;
+use crate::domain::service::{BulkClaim, BulkFailure, ClaimCheck};
+use crate::domain::status::ShownStatus;
+
+/// The body of `POST /v1/claimed-devices` (JSON form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimBody {
+    /// The modem's `AT%ATTESTTOKEN` answer, `<b64url attestation>.<b64url COSE>`.
+    pub claim_token: String,
+    /// Provisioning tags. An entry may hold several comma-separated tags, as nRF Cloud's
+    /// `claim_and_provision_device` sends its `--provisioning-tags` text in one entry.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// Splits comma-separated entries into single tags (blank pieces dropped).
+pub fn split_tags(tags: &[String]) -> Vec<String> {
+    tags.iter()
+        .flat_map(|t| t.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How a device's signature was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SignatureBody {
+    /// Verified with the factory registry's identity key.
+    Verified,
+    /// Accepted unverified: no registry is configured.
+    UnverifiedNoRegistry,
+    /// Accepted unverified: the device is exempt (`jwt = "unverified"`).
+    UnverifiedExempt,
+}
+
+impl From<Verification> for SignatureBody {
+    fn from(v: Verification) -> Self {
+        match v {
+            Verification::Verified => Self::Verified,
+            Verification::UnverifiedNoRegistry => Self::UnverifiedNoRegistry,
+            Verification::UnverifiedExempt => Self::UnverifiedExempt,
+        }
+    }
+}
+
+/// `202`: the token could be claimed (`?dryrun=true`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunBody {
+    /// The device id inside the token.
+    pub id: String,
+    /// How its signature was accepted.
+    pub signature: SignatureBody,
+}
+
+impl From<ClaimCheck> for DryRunBody {
+    fn from(c: ClaimCheck) -> Self {
+        Self {
+            id: c.device.to_string(),
+            signature: c.verification.into(),
+        }
+    }
+}
+
+/// One failed row of a bulk claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkFailureBody {
+    /// 1-based row number of the CSV body.
+    pub row: usize,
+    /// The row's claim token.
+    pub claim_token: String,
+    /// Why it failed.
+    pub message: String,
+    /// The status a single claim would have had.
+    pub status: u16,
+}
+
+impl From<BulkFailure> for BulkFailureBody {
+    fn from(f: BulkFailure) -> Self {
+        Self {
+            row: f.row,
+            claim_token: f.claim_token,
+            message: f.message,
+            status: f.status,
+        }
+    }
+}
+
+/// `{"claimedIds": [...], "failed": [...]}`: the answer to a `text/csv` bulk claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkClaimBody {
+    /// The devices claimed, in row order.
+    pub claimed_ids: Vec<String>,
+    /// The rows that failed.
+    pub failed: Vec<BulkFailureBody>,
+}
+
+impl From<BulkClaim> for BulkClaimBody {
+    fn from(b: BulkClaim) -> Self {
+        Self {
+            claimed_ids: b.claimed_ids.iter().map(|d| d.to_string()).collect(),
+            failed: b.failed.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A device's status as shown: its provisioning status, or `BLOCKED` over it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeviceStatusBody {
+    /// Claimed, nothing in flight.
+    Ready,
+    /// The device fetched commands and has not answered them all.
+    Provisioning,
+    /// Every command answered, no `finished` yet.
+    Awaiting,
+    /// `finished` acknowledged.
+    Provisioned,
+    /// A command failed; delivery suspended until the owner acts.
+    Error,
+    /// Blocked: gets no commands.
+    Blocked,
+}
+
+impl From<ShownStatus> for DeviceStatusBody {
+    fn from(s: ShownStatus) -> Self {
+        match s {
+            ShownStatus::Ready => Self::Ready,
+            ShownStatus::Provisioning => Self::Provisioning,
+            ShownStatus::Awaiting => Self::Awaiting,
+            ShownStatus::Provisioned => Self::Provisioned,
+            ShownStatus::Error => Self::Error,
+            ShownStatus::Blocked => Self::Blocked,
+        }
+    }
+}
+
+/// A claimed device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceBody {
+    /// The device id (UUID from its attestation token).
+    pub id: String,
+    /// The member who claimed it.
+    pub claimed_by: String,
+    /// When it was claimed (RFC 3339).
+    pub claimed_at: String,
+    /// The attestation's device type number (3 = nRF9160 SICA, ...).
+    pub device_type: i64,
+    /// Modem firmware UUID at claim time.
+    pub modem_firmware_uuid: String,
+    /// How the claim token's signature was accepted.
+    pub signature: SignatureBody,
+    /// Provisioning tags.
+    pub tags: Vec<String>,
+    /// Status.
+    pub status: DeviceStatusBody,
+    /// Number of commands in its configuration.
+    pub command_count: usize,
+    /// The cloud access key (base64url SPKI DER), once generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_access_key: Option<String>,
+}
+
+impl DeviceBody {
+    /// The API's view of a device.
+    pub fn from_domain(d: &Device) -> Self {
+        Self {
+            id: d.id.to_string(),
+            claimed_by: d.claimed_by.to_string(),
+            claimed_at: d.claimed_at.to_rfc3339(),
+            device_type: d.device_type,
+            modem_firmware_uuid: d.modem_fw_uuid.to_string(),
+            signature: d.claim_verification.into(),
+            tags: d.tags.iter().cloned().collect(),
+            status: d.shown_status().into(),
+            command_count: d.commands.len(),
+            cloud_access_key: d.cloud_access_key.clone(),
+        }
+    }
+}
+
+/// The body of `PUT /v1/claimed-devices/{id}/tags` (ours): the device's new tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetTagsBody {
+    /// The tags (entries may hold comma-separated tags).
+    pub tags: Vec<String>,
+}

@@ -1,0 +1,101 @@
+//! The REST API under `/v1/` (axum): claimed devices, provisioning commands, tags, rules and
+//! team members, authenticated with `Authorization: Bearer <api key>`.
+//!
+//! Every error is a JSON `{"message": ...}` with the status the domain decides
+//! ([`crate::domain::Error::http_status`]); unreadable requests are 4xx with a message naming
+//! what is wrong (see [`extract`]); lists are paginated ([`pagination`]); bodies are limited
+//! to [`MAX_BODY_BYTES`]. The OpenAPI document is generated from the code ([`openapi`]) and
+//! served at `/v1/openapi.json`.
+//!
+//! Handlers never hold the app's lock across an `.await`: each calls [`crate::app::App`]'s
+//! `mutate`/`try_read` once with a short closure.
+
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod handlers;
+pub mod openapi;
+pub mod pagination;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+
+use crate::app::App;
+use handlers::{commands, devices, rules, tags, team};
+
+/// The largest request body accepted (1 MiB: a bulk claim of 1000 tokens fits).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The REST router, with its state, body limit and JSON error shaping.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/v1/openapi.json", get(openapi_json))
+        .route(
+            "/v1/claimed-devices",
+            post(devices::claim).get(devices::list),
+        )
+        .route(
+            "/v1/claimed-devices/{deviceId}",
+            get(devices::get).delete(devices::unclaim),
+        )
+        .route(
+            "/v1/claimed-devices/{deviceId}/tags",
+            put(devices::set_tags),
+        )
+        .route("/v1/claimed-devices/{deviceId}/block", post(devices::block))
+        .route(
+            "/v1/claimed-devices/{deviceId}/unblock",
+            post(devices::unblock),
+        )
+        .route(
+            "/v1/claimed-devices/{deviceId}/provisioning",
+            post(commands::add).get(commands::list),
+        )
+        .route(
+            "/v1/claimed-devices/{deviceId}/provisioning/{commandId}",
+            get(commands::get).put(commands::update),
+        )
+        .route(
+            "/v1/claimed-devices/{deviceId}/provisioning/{commandId}/retry",
+            post(commands::retry),
+        )
+        .route(
+            "/v1/claimed-devices/{deviceId}/provisioning/{commandId}/skip",
+            post(commands::skip),
+        )
+        .route("/v1/provisioning/tags", get(tags::list).post(tags::create))
+        .route(
+            "/v1/provisioning-rules",
+            get(rules::list).post(rules::create),
+        )
+        .route(
+            "/v1/provisioning-rules/{ruleId}",
+            get(rules::get).put(rules::update),
+        )
+        .route(
+            "/v1/provisioning-rules/{ruleId}/activate",
+            post(rules::activate),
+        )
+        .route("/v1/team/me", get(team::me))
+        .route("/v1/team/members", get(team::list).post(team::add))
+        .route(
+            "/v1/team/members/{name}",
+            put(team::change_role).delete(team::remove),
+        )
+        .route("/v1/team/members/{name}/api-keys", post(team::issue_key))
+        .route(
+            "/v1/team/members/{name}/api-keys/{keyId}",
+            axum::routing::delete(team::revoke_key),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .with_state(app)
+}
+
+/// `GET /v1/openapi.json`: the generated OpenAPI 3 document (no authentication).
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi::document())
+}

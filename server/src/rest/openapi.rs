@@ -1,0 +1,78 @@
+//! The OpenAPI 3 document, generated from the handlers' `#[utoipa::path]` annotations and the
+//! DTOs' `ToSchema` derives, served at `GET /v1/openapi.json`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::handlers::{commands, devices, rules, tags, team};
+
+/// The REST API's OpenAPI description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "provlab fake nRF Cloud Provisioning Service",
+        description = "The REST API of `provlab serve`: nRF Cloud Provisioning Service endpoints used by Nordic's host tools, plus lab extensions (block, retry/skip/update, team). Authenticate with `Authorization: Bearer <api key>`. Errors are `{\"message\": ...}`.",
+    ),
+    paths(
+        devices::claim,
+        devices::list,
+        devices::get,
+        devices::unclaim,
+        devices::set_tags,
+        devices::block,
+        devices::unblock,
+        commands::add,
+        commands::list,
+        commands::get,
+        commands::update,
+        commands::retry,
+        commands::skip,
+        tags::list,
+        tags::create,
+        rules::list,
+        rules::create,
+        rules::get,
+        rules::update,
+        rules::activate,
+        team::me,
+        team::list,
+        team::add,
+        team::change_role,
+        team::remove,
+        team::issue_key,
+        team::revoke_key,
+    ),
+    components(schemas(crate::app::ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "claimed devices", description = "Claiming devices and managing claimed devices"),
+        (name = "provisioning commands", description = "A device's provisioning configuration"),
+        (name = "provisioning tags", description = "Provisioning groups"),
+        (name = "provisioning rules", description = "Commands applied to tagged devices at connect"),
+        (name = "team", description = "Members and API keys (ours)"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the `apiKey` bearer security scheme the paths refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "apiKey",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A team member's API key"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as JSON.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

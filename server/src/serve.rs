@@ -1,0 +1,433 @@
+//! `provlab serve`: opens the store, builds the [`App`], binds the REST listener and the
+//! device listeners, prints the bound addresses, and runs until the shutdown future resolves.
+//!
+//! Two steps so tests can use the bound addresses without parsing output:
+//! [`Server::start`] does everything fallible (store, registry, owner, PKI, binding) and
+//! [`Server::run`] serves until shutdown. [`run`] is both, plus the printing the CLI does.
+
+use std::future::Future;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
+
+use crate::app::{App, AppError, SystemClock};
+use crate::device::coap::dtls::DtlsConfig;
+use crate::device::coap::{self, CoapError};
+use crate::device::https::{self, HttpsError};
+use crate::device::pki::{LabPki, PkiError};
+use crate::domain::members::Role;
+use crate::domain::registry::FactoryRegistry;
+use crate::domain::ServiceConfig;
+use crate::store::{Store, StoreError};
+
+/// Default REST address (loopback).
+pub const DEFAULT_REST: &str = "127.0.0.1:8080";
+/// Default device HTTPS address (loopback).
+pub const DEFAULT_HTTPS: &str = "127.0.0.1:8443";
+/// Default device CoAP/DTLS address (loopback; 5684 is the CoAPS port).
+pub const DEFAULT_COAP: &str = "127.0.0.1:5684";
+/// The member name the first owner gets.
+pub const OWNER_NAME: &str = "owner";
+
+/// How `provlab serve` is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// The SQLite file; `None` keeps everything in memory.
+    pub db: Option<PathBuf>,
+    /// Where the REST API listens (port 0: any free port).
+    pub rest: SocketAddr,
+    /// Where the device HTTPS endpoint listens; `None` disables it.
+    pub https: Option<SocketAddr>,
+    /// Where the device CoAP/DTLS endpoint listens; `None` disables it.
+    pub coap: Option<SocketAddr>,
+    /// The lab PKI directory; `None`: `<db>.pki` next to the database, or a fresh temporary
+    /// directory without one.
+    pub pki: Option<PathBuf>,
+    /// Host names (or IP addresses) the server certificate covers.
+    pub hostnames: Vec<String>,
+    /// The simulated factory's registry document; `None` accepts signatures unverified (and
+    /// logs each acceptance).
+    pub registry: Option<PathBuf>,
+    /// The owner's API key; `None` generates one on first start and prints it once.
+    pub owner_key: Option<String>,
+}
+
+impl Default for ServeConfig {
+    /// Loopback defaults, in memory, every listener on.
+    fn default() -> Self {
+        let addr = |text: &str| {
+            text.parse()
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)))
+        };
+        Self {
+            db: None,
+            rest: addr(DEFAULT_REST),
+            https: Some(addr(DEFAULT_HTTPS)),
+            coap: Some(addr(DEFAULT_COAP)),
+            pki: None,
+            hostnames: vec!["localhost".into(), "127.0.0.1".into()],
+            registry: None,
+            owner_key: None,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The app could not be built (the stored log does not replay) or set up.
+    #[error(transparent)]
+    App(#[from] AppError),
+    /// The registry file could not be read.
+    #[error("registry {path}: {reason}")]
+    Registry {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `--owner-key` does not fit the database.
+    #[error("owner key: {0}")]
+    OwnerKey(String),
+    /// OS randomness failed.
+    #[error("cannot draw OS randomness for {0}")]
+    Random(&'static str),
+    /// A listener could not be bound.
+    #[error("cannot bind the {what} listener on {addr}: {source}")]
+    Bind {
+        /// Which listener.
+        what: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The lab PKI could not be loaded or created.
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    /// The HTTPS device endpoint failed.
+    #[error(transparent)]
+    Https(#[from] HttpsError),
+    /// The CoAP device endpoint failed.
+    #[error(transparent)]
+    Coap(#[from] CoapError),
+    /// A listener task panicked or was cancelled.
+    #[error("the {0} listener task failed")]
+    Task(&'static str),
+}
+
+/// What [`Server::start`] set up: the bound addresses and the generated owner key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    /// The REST API's address.
+    pub rest: SocketAddr,
+    /// The device HTTPS endpoint's address.
+    pub https: Option<SocketAddr>,
+    /// The device CoAP endpoint's address.
+    pub coap: Option<SocketAddr>,
+    /// The owner key generated on this (first) start, to be shown once.
+    pub generated_owner_key: Option<String>,
+    /// The lab PKI directory, when a device endpoint is on.
+    pub pki_dir: Option<PathBuf>,
+}
+
+/// A started server: listeners bound, not yet serving.
+pub struct Server {
+    app: Arc<App>,
+    rest: TcpListener,
+    https: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
+    coap: Option<(UdpSocket, DtlsConfig)>,
+    bound: Bound,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("bound", &self.bound)
+            .finish()
+    }
+}
+
+/// `len` bytes of OS randomness (through rustls' `ring` provider).
+fn os_random(len: usize, what: &'static str) -> Result<Vec<u8>, ServeError> {
+    let mut buf = vec![0u8; len];
+    rustls::crypto::ring::default_provider()
+        .secure_random
+        .fill(&mut buf)
+        .map_err(|_| ServeError::Random(what))?;
+    Ok(buf)
+}
+
+/// A fresh seed for a new store's id source.
+fn random_seed() -> Result<u64, ServeError> {
+    let bytes = os_random(8, "the id seed")?;
+    let mut seed = [0u8; 8];
+    seed.copy_from_slice(&bytes);
+    Ok(u64::from_le_bytes(seed))
+}
+
+/// A fresh owner API key: `provlab-` and 48 hex digits of OS randomness.
+fn random_api_key() -> Result<String, ServeError> {
+    Ok(format!(
+        "provlab-{}",
+        hex::encode(os_random(24, "the owner key")?)
+    ))
+}
+
+/// Reads the factory registry document.
+fn load_registry(path: &Path) -> Result<FactoryRegistry, ServeError> {
+    let bytes = std::fs::read(path).map_err(|e| ServeError::Registry {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    FactoryRegistry::from_json(&bytes).map_err(|reason| ServeError::Registry {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// Makes sure the team has an owner: with `--owner-key`, that key must be an owner's (or
+/// becomes the first owner's); without, a first owner gets a generated key, returned once.
+fn ensure_owner(app: &App, owner_key: Option<&str>) -> Result<Option<String>, ServeError> {
+    let (has_owner, key_role) = app.try_read(|svc, _| {
+        let has_owner = svc.state().members.values().any(|m| m.role == Role::Owner);
+        let key_role = owner_key.and_then(|k| svc.authenticate(Some(k)).ok().map(|c| c.role));
+        (has_owner, key_role)
+    })?;
+    match (owner_key, key_role, has_owner) {
+        (Some(_), Some(Role::Owner), _) => Ok(None),
+        (Some(_), Some(role), _) => Err(ServeError::OwnerKey(format!(
+            "the given key belongs to a member with role {role}, not an owner"
+        ))),
+        (Some(_), None, true) => Err(ServeError::OwnerKey(
+            "the database already has an owner and the given key is not one of their keys".into(),
+        )),
+        (Some(key), None, false) => {
+            app.mutate(|svc, now| svc.setup_member(now, OWNER_NAME, Role::Owner, Some(key)))?;
+            Ok(None)
+        }
+        (None, _, true) => Ok(None),
+        (None, _, false) => {
+            let key = random_api_key()?;
+            app.mutate(|svc, now| svc.setup_member(now, OWNER_NAME, Role::Owner, Some(&key)))?;
+            Ok(Some(key))
+        }
+    }
+}
+
+async fn bind_tcp(what: &'static str, addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { what, addr, source })
+}
+
+impl Server {
+    /// Opens the store, replays it, loads the registry, binds the listeners, and makes sure
+    /// the team has an owner (last, so that a generated key is never lost to a later error).
+    pub async fn start(config: &ServeConfig) -> Result<Server, ServeError> {
+        let mut service_config = ServiceConfig::new(0);
+        match &config.registry {
+            Some(path) => {
+                let registry = load_registry(path)?;
+                tracing::info!(path = %path.display(), devices = registry.len(), "factory registry loaded");
+                service_config.verifier.registry = Some(registry);
+            }
+            None => tracing::warn!(
+                "no --registry: attestation tokens and device JWTs are accepted UNVERIFIED; each acceptance is logged"
+            ),
+        }
+        let store = match &config.db {
+            Some(path) => Store::open_sqlite(path, random_seed()?)?,
+            None => Store::memory(random_seed()?),
+        };
+        let app = Arc::new(App::new(service_config, store, Arc::new(SystemClock))?);
+        let rest = bind_tcp("REST", config.rest).await?;
+        let rest_addr = rest.local_addr().map_err(|source| ServeError::Bind {
+            what: "REST",
+            addr: config.rest,
+            source,
+        })?;
+        let pki = match (config.https, config.coap) {
+            (None, None) => None,
+            _ => {
+                let dir = pki_dir(config)?;
+                Some(LabPki::load_or_create(&dir, &config.hostnames)?)
+            }
+        };
+        let mut https = None;
+        let mut https_addr = None;
+        if let (Some(addr), Some(pki)) = (config.https, &pki) {
+            let listener = bind_tcp("HTTPS", addr).await?;
+            https_addr = Some(listener.local_addr().map_err(|source| ServeError::Bind {
+                what: "HTTPS",
+                addr,
+                source,
+            })?);
+            https = Some((listener, pki.rustls_server_config()?));
+        }
+        let mut coap = None;
+        let mut coap_addr = None;
+        if let (Some(addr), Some(pki)) = (config.coap, &pki) {
+            let socket = UdpSocket::bind(addr)
+                .await
+                .map_err(|source| ServeError::Bind {
+                    what: "CoAP",
+                    addr,
+                    source,
+                })?;
+            coap_addr = Some(socket.local_addr().map_err(|source| ServeError::Bind {
+                what: "CoAP",
+                addr,
+                source,
+            })?);
+            coap = Some((socket, DtlsConfig::from_pki(pki)));
+        }
+        // Last, once nothing else can fail: a generated key must reach the operator.
+        let generated_owner_key = ensure_owner(&app, config.owner_key.as_deref())?;
+        Ok(Server {
+            app,
+            rest,
+            https,
+            coap,
+            bound: Bound {
+                rest: rest_addr,
+                https: https_addr,
+                coap: coap_addr,
+                generated_owner_key,
+                pki_dir: pki.map(|p| p.dir().to_path_buf()),
+            },
+        })
+    }
+
+    /// The bound addresses and the generated owner key.
+    pub fn bound(&self) -> &Bound {
+        &self.bound
+    }
+
+    /// The app (for tests).
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting and finishes the requests in
+    /// flight. Returns the first listener error, if any.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            let _ = stop_tx.send(true);
+        });
+        let mut tasks: Vec<(
+            &'static str,
+            tokio::task::JoinHandle<Result<(), ServeError>>,
+        )> = Vec::new();
+        if let Some((listener, tls)) = self.https {
+            let app = self.app.clone();
+            let down = stopped(stop_rx.clone());
+            tasks.push((
+                "HTTPS",
+                tokio::spawn(async move { Ok(https::serve(app, listener, tls, down).await?) }),
+            ));
+        }
+        if let Some((socket, dtls)) = self.coap {
+            let app = self.app.clone();
+            let down = stopped(stop_rx.clone());
+            tasks.push((
+                "CoAP",
+                tokio::spawn(async move { Ok(coap::serve(app, socket, dtls, down).await?) }),
+            ));
+        }
+        let router = crate::rest::router(self.app.clone());
+        let rest_addr = self.bound.rest;
+        let rest_result = axum::serve(self.rest, router)
+            .with_graceful_shutdown(stopped(stop_rx.clone()))
+            .await
+            .map_err(|source| ServeError::Bind {
+                what: "REST",
+                addr: rest_addr,
+                source,
+            });
+        let mut first_error = rest_result.err();
+        if first_error.is_some() {
+            // The REST listener died without a shutdown: stop the others too.
+            for (_, task) in &tasks {
+                task.abort();
+            }
+        }
+        for (what, task) in tasks {
+            let result = match task.await {
+                Ok(result) => result,
+                Err(e) if e.is_cancelled() => Ok(()),
+                Err(_) => Err(ServeError::Task(what)),
+            };
+            if let Err(e) = result {
+                tracing::error!(listener = what, error = %e, "listener failed");
+                first_error.get_or_insert(e);
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The PKI directory: `--pki`, else `<db>.pki`, else a new directory under the system's
+/// temporary directory.
+fn pki_dir(config: &ServeConfig) -> Result<PathBuf, ServeError> {
+    if let Some(dir) = &config.pki {
+        return Ok(dir.clone());
+    }
+    if let Some(db) = &config.db {
+        let mut name = db.as_os_str().to_owned();
+        name.push(".pki");
+        return Ok(PathBuf::from(name));
+    }
+    let suffix = hex::encode(os_random(6, "the PKI directory name")?);
+    Ok(std::env::temp_dir().join(format!("provlab-pki-{suffix}")))
+}
+
+/// Starts the server, prints the bound addresses (and a generated owner key) on stdout, and
+/// serves until `shutdown` resolves.
+pub async fn run(
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let server = Server::start(&config).await?;
+    print_bound(server.bound());
+    server.run(shutdown).await
+}
+
+/// Prints one line per listener, and the generated owner key once.
+pub fn print_bound(bound: &Bound) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "rest listening on http://{}", bound.rest);
+    if let Some(addr) = bound.https {
+        let _ = writeln!(out, "https listening on https://{addr}");
+    }
+    if let Some(addr) = bound.coap {
+        let _ = writeln!(out, "coap listening on coaps://{addr}");
+    }
+    if let Some(dir) = &bound.pki_dir {
+        let _ = writeln!(out, "lab root CA: {}", dir.join("root-ca.pem").display());
+    }
+    if let Some(key) = &bound.generated_owner_key {
+        let _ = writeln!(out, "owner api key (shown once, store it now): {key}");
+    }
+    let _ = out.flush();
+}

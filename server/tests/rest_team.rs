@@ -1,0 +1,156 @@
+//! HTTP-level tests of `/v1/team`: members, roles and API keys.
+
+#![allow(clippy::unwrap_used)]
+
+mod rest_common;
+
+use rest_common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn me_shows_the_caller() {
+    let rest = Rest::new();
+    let r = rest.get("/v1/team/me", Some(VIEWER)).await;
+    r.expect(200);
+    assert_eq!(r.body["name"], "vera");
+    assert_eq!(r.body["role"], "viewer");
+    assert_eq!(r.body["apiKeys"].as_array().unwrap().len(), 1);
+    assert!(!r.text.contains(VIEWER), "the key itself is never shown");
+    rest.get("/v1/team/me", None).await.expect(401);
+}
+
+#[tokio::test]
+async fn add_member_returns_a_working_key_once() {
+    let rest = Rest::new();
+    let r = rest
+        .post(
+            "/v1/team/members",
+            Some(ADMIN),
+            json!({"name": "ed", "role": "editor"}),
+        )
+        .await;
+    r.expect(201);
+    assert_eq!(r.body["name"], "ed");
+    assert_eq!(r.body["role"], "editor");
+    let key = r.body["apiKey"].as_str().unwrap().to_owned();
+    let key_id = r.body["keyId"].as_str().unwrap().to_owned();
+    let me = rest.get("/v1/team/me", Some(&key)).await;
+    me.expect(200);
+    assert_eq!(me.body["apiKeys"][0]["keyId"], key_id.as_str());
+    rest.claim(&key, &Dev::new(1), &[]).await;
+    let list = rest.get("/v1/team/members", Some(OWNER)).await;
+    list.expect(200);
+    assert_eq!(list.body["total"], 6);
+    assert!(!list.text.contains(&key));
+    let dup = rest
+        .post(
+            "/v1/team/members",
+            Some(OWNER),
+            json!({"name": "ed", "role": "viewer"}),
+        )
+        .await;
+    dup.expect(409);
+    let bad_role = rest
+        .post(
+            "/v1/team/members",
+            Some(OWNER),
+            json!({"name": "x", "role": "root"}),
+        )
+        .await;
+    bad_role.expect(400);
+    assert!(
+        bad_role.message().contains("unknown variant `root`"),
+        "{}",
+        bad_role.text
+    );
+    let bad_name = rest
+        .post(
+            "/v1/team/members",
+            Some(OWNER),
+            json!({"name": "a b", "role": "viewer"}),
+        )
+        .await;
+    bad_name.expect(400);
+}
+
+#[tokio::test]
+async fn only_owners_manage_owners() {
+    let rest = Rest::new();
+    rest.post(
+        "/v1/team/members",
+        Some(ADMIN),
+        json!({"name": "o2", "role": "owner"}),
+    )
+    .await
+    .expect(403);
+    rest.post(
+        "/v1/team/members",
+        Some(OWNER),
+        json!({"name": "o2", "role": "owner"}),
+    )
+    .await
+    .expect(201);
+    rest.put(
+        "/v1/team/members/adam",
+        Some(ADMIN),
+        json!({"role": "owner"}),
+    )
+    .await
+    .expect(403);
+    rest.put(
+        "/v1/team/members/eddie",
+        Some(ADMIN),
+        json!({"role": "viewer"}),
+    )
+    .await
+    .expect(204);
+    let eddie = rest.get("/v1/team/me", Some(EDITOR)).await;
+    assert_eq!(eddie.body["role"], "viewer");
+    rest.delete("/v1/team/members/o2", Some(ADMIN))
+        .await
+        .expect(403);
+    rest.delete("/v1/team/members/o2", Some(OWNER))
+        .await
+        .expect(204);
+    let last = rest.delete("/v1/team/members/olivia", Some(OWNER)).await;
+    last.expect(409);
+    assert!(last.message().contains("owner"));
+    rest.delete("/v1/team/members/nobody", Some(OWNER))
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn issue_and_revoke_keys() {
+    let rest = Rest::new();
+    let r = rest
+        .post("/v1/team/members/vera/api-keys", Some(VIEWER), json!(null))
+        .await;
+    r.expect(201);
+    let key = r.body["apiKey"].as_str().unwrap().to_owned();
+    let key_id = r.body["keyId"].as_str().unwrap().to_owned();
+    rest.get("/v1/team/me", Some(&key)).await.expect(200);
+    // A viewer may not issue keys for others.
+    rest.post("/v1/team/members/eddie/api-keys", Some(VIEWER), json!(null))
+        .await
+        .expect(403);
+    rest.delete(
+        &format!("/v1/team/members/vera/api-keys/{key_id}"),
+        Some(VIEWER),
+    )
+    .await
+    .expect(204);
+    rest.get("/v1/team/me", Some(&key)).await.expect(401);
+    rest.get("/v1/team/me", Some(VIEWER)).await.expect(200);
+    rest.delete(
+        "/v1/team/members/vera/api-keys/0000000000000000",
+        Some(OWNER),
+    )
+    .await
+    .expect(404);
+    // Removing a member revokes their keys.
+    rest.delete("/v1/team/members/vera", Some(ADMIN))
+        .await
+        .expect(204);
+    rest.get("/v1/team/me", Some(VIEWER)).await.expect(401);
+}
