@@ -11,6 +11,7 @@
 
 pub mod at;
 pub mod b64;
+mod cbor;
 pub mod jwt;
 pub mod records;
 pub mod tokens;

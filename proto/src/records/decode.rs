@@ -5,12 +5,12 @@
 //! input is trusted before it is checked against the limits and the bytes present.
 
 use super::error::{RecordError, RecordsError};
-use super::reader::{Item, Reader};
 use super::types::{Command, CorrelationId, Response};
 use super::{
     MAX_CONFIG_PAIRS, MAX_ID_LEN, MAX_IGNORED_CME, TYPE_AT, TYPE_AT_OK, TYPE_CONFIG,
     TYPE_CONFIG_ACK, TYPE_ERROR, TYPE_FINISHED, TYPE_FINISHED_ACK,
 };
+use crate::cbor::{Item, Malformed, Reader};
 
 /// A decoded body whose direction was detected from its first record's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +73,12 @@ impl At {
     }
 }
 
+/// Reads the next item, reporting malformed CBOR where it is.
+fn next<'a>(r: &mut Reader<'a>) -> Result<Item<'a>, RecordsError> {
+    r.item()
+        .map_err(|Malformed { offset, reason }| RecordsError::Cbor { offset, reason })
+}
+
 fn decode_body<T>(
     bytes: &[u8],
     limit: usize,
@@ -82,7 +88,7 @@ fn decode_body<T>(
         return Err(RecordsError::EmptyInput);
     }
     let mut r = Reader::new(bytes);
-    let count = match r.item()? {
+    let count = match next(&mut r)? {
         Item::Array(0) => return Err(RecordsError::NoRecords),
         Item::Array(count) => count,
         other => {
@@ -120,7 +126,7 @@ fn decode_body<T>(
 
 /// Reads a record's array header, id and type; returns the element count too.
 fn head(r: &mut Reader<'_>, at: At) -> Result<(u64, CorrelationId, i128), RecordsError> {
-    let len = match r.item()? {
+    let len = match next(r)? {
         Item::Array(len) => len,
         other => {
             return Err(at.fail(RecordError::NotAnArray {
@@ -140,7 +146,7 @@ fn head(r: &mut Reader<'_>, at: At) -> Result<(u64, CorrelationId, i128), Record
             max: MAX_ID_LEN,
         })
     })?;
-    let type_number = match r.item()? {
+    let type_number = match next(r)? {
         Item::Int(t) => t,
         other => {
             return Err(at.fail(RecordError::FieldType {
@@ -172,7 +178,7 @@ fn text<'a>(
     position: usize,
     field: &'static str,
 ) -> Result<&'a str, RecordsError> {
-    match r.item()? {
+    match next(r)? {
         Item::Text(t) => Ok(t),
         other => Err(at.fail(RecordError::FieldType {
             position,
@@ -189,7 +195,7 @@ fn uint32(
     position: usize,
     field: &'static str,
 ) -> Result<u32, RecordsError> {
-    match r.item()? {
+    match next(r)? {
         Item::Int(value) => u32::try_from(value).map_err(|_| {
             at.fail(RecordError::OutOfRange {
                 position,
@@ -214,7 +220,7 @@ fn command(r: &mut Reader<'_>, at: At) -> Result<Command, RecordsError> {
             arity(at, len, TYPE_AT, 5)?;
             let set_command = text(r, at, 2, "set_command")?.to_string();
             let parameters = text(r, at, 3, "parameters")?.to_string();
-            let count = match r.item()? {
+            let count = match next(r)? {
                 Item::Array(count) => count,
                 other => {
                     return Err(at.fail(RecordError::FieldType {
@@ -243,7 +249,7 @@ fn command(r: &mut Reader<'_>, at: At) -> Result<Command, RecordsError> {
         }
         t if t == i128::from(TYPE_CONFIG) => {
             arity(at, len, TYPE_CONFIG, 3)?;
-            let count = match r.item()? {
+            let count = match next(r)? {
                 Item::Map(count) => count,
                 other => {
                     return Err(at.fail(RecordError::FieldType {

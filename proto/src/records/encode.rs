@@ -4,23 +4,22 @@
 //! what the nRF Connect SDK's encoder produces. Encoding refuses bodies that the decoder
 //! would reject, so nothing this crate emits fails on the other side.
 
-use ciborium::value::Value;
-
 use super::error::{RecordError, RecordsError};
 use super::types::{Command, Response};
 use super::{MAX_CONFIG_PAIRS, MAX_IGNORED_CME};
+use crate::cbor::Writer;
 
 /// Encodes server → device commands as one body.
 pub fn encode_commands(commands: &[Command]) -> Result<Vec<u8>, RecordsError> {
     if commands.is_empty() {
         return Err(RecordsError::NoRecords);
     }
-    let records = commands
-        .iter()
-        .enumerate()
-        .map(|(index, command)| command_value(command).map_err(|error| at(index, error)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(to_bytes(&Value::Array(records)))
+    let mut w = Writer::new();
+    w.array(commands.len());
+    for (index, command) in commands.iter().enumerate() {
+        write_command(&mut w, command).map_err(|error| at(index, error))?;
+    }
+    Ok(w.into_bytes())
 }
 
 /// Encodes device → server responses as one body.
@@ -28,21 +27,30 @@ pub fn encode_responses(responses: &[Response]) -> Result<Vec<u8>, RecordsError>
     if responses.is_empty() {
         return Err(RecordsError::NoRecords);
     }
-    let records = responses.iter().map(response_value).collect();
-    Ok(to_bytes(&Value::Array(records)))
+    let mut w = Writer::new();
+    w.array(responses.len());
+    for response in responses {
+        write_response(&mut w, response);
+    }
+    Ok(w.into_bytes())
 }
 
 /// Bytes one command adds to a body (excluding the top-level array header), so that a
 /// sender can fill a batch up to a receiver's size limit.
 pub fn encoded_command_len(command: &Command) -> Result<usize, RecordError> {
-    Ok(to_bytes(&command_value(command)?).len())
+    let mut w = Writer::new();
+    write_command(&mut w, command)?;
+    Ok(w.into_bytes().len())
 }
 
 /// Bytes one response adds to a body (excluding the top-level array header).
 pub fn encoded_response_len(response: &Response) -> usize {
-    to_bytes(&response_value(response)).len()
+    let mut w = Writer::new();
+    write_response(&mut w, response);
+    w.into_bytes().len()
 }
 
+/// Blames an encoding refusal on the record at `index`.
 fn at(index: usize, error: RecordError) -> RecordsError {
     RecordsError::Record {
         index,
@@ -51,24 +59,9 @@ fn at(index: usize, error: RecordError) -> RecordsError {
     }
 }
 
-fn to_bytes(value: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    // Writing into a Vec cannot fail, and a Value tree holds nothing unserialisable.
-    if ciborium::ser::into_writer(value, &mut out).is_err() {
-        out.clear();
-    }
-    out
-}
-
-fn id_and_type(id: &str, type_number: u64) -> [Value; 2] {
-    [
-        Value::Text(id.to_string()),
-        Value::Integer(type_number.into()),
-    ]
-}
-
-fn command_value(command: &Command) -> Result<Value, RecordError> {
-    let mut items = id_and_type(command.id().as_str(), command.type_number()).to_vec();
+/// Writes one command record, after checking the limits the decoder enforces.
+fn write_command(w: &mut Writer, command: &Command) -> Result<(), RecordError> {
+    let (id, type_number) = (command.id().as_str(), command.type_number());
     match command {
         Command::At {
             set_command,
@@ -82,14 +75,11 @@ fn command_value(command: &Command) -> Result<Value, RecordError> {
                     max: MAX_IGNORED_CME,
                 });
             }
-            items.push(Value::Text(set_command.clone()));
-            items.push(Value::Text(parameters.clone()));
-            items.push(Value::Array(
-                ignore_cme
-                    .iter()
-                    .map(|c| Value::Integer((*c).into()))
-                    .collect(),
-            ));
+            w.array(5).text(id).uint(type_number);
+            w.text(set_command).text(parameters).array(ignore_cme.len());
+            for code in ignore_cme {
+                w.uint(u64::from(*code));
+            }
         }
         Command::Config { properties, .. } => {
             if properties.len() > MAX_CONFIG_PAIRS {
@@ -98,29 +88,33 @@ fn command_value(command: &Command) -> Result<Value, RecordError> {
                     max: MAX_CONFIG_PAIRS,
                 });
             }
-            items.push(Value::Map(
-                properties
-                    .iter()
-                    .map(|(k, v)| (Value::Text(k.clone()), Value::Text(v.clone())))
-                    .collect(),
-            ));
+            w.array(3).text(id).uint(type_number).map(properties.len());
+            for (key, value) in properties {
+                w.text(key).text(value);
+            }
         }
-        Command::Finished { .. } => {}
+        Command::Finished { .. } => {
+            w.array(2).text(id).uint(type_number);
+        }
     }
-    Ok(Value::Array(items))
+    Ok(())
 }
 
-fn response_value(response: &Response) -> Value {
-    let mut items = id_and_type(response.id().as_str(), response.type_number()).to_vec();
+/// Writes one response record.
+fn write_response(w: &mut Writer, response: &Response) {
+    let (id, type_number) = (response.id().as_str(), response.type_number());
     match response {
         Response::Error {
             cme_error, message, ..
         } => {
-            items.push(Value::Integer((*cme_error).into()));
-            items.push(Value::Text(message.clone()));
+            w.array(4).text(id).uint(type_number);
+            w.uint(u64::from(*cme_error)).text(message);
         }
-        Response::AtOk { message, .. } => items.push(Value::Text(message.clone())),
-        Response::ConfigAck { .. } | Response::FinishedAck { .. } => {}
+        Response::AtOk { message, .. } => {
+            w.array(3).text(id).uint(type_number).text(message);
+        }
+        Response::ConfigAck { .. } | Response::FinishedAck { .. } => {
+            w.array(2).text(id).uint(type_number);
+        }
     }
-    Value::Array(items)
 }

@@ -10,7 +10,6 @@
 mod decode;
 mod encode;
 mod error;
-mod reader;
 mod types;
 
 pub use decode::{decode_any, decode_commands, decode_responses, Body};

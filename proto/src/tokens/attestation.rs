@@ -14,10 +14,10 @@
 
 use p256::ecdsa::{SigningKey, VerifyingKey};
 
-use super::cbor::{CborError, Reader, Writer};
 use super::cose::{CoseSign1, KeyId};
 use super::uuid::Uuid;
 use super::{join_token, split_token, Nonce, Part, TokenError};
+use crate::cbor::{CborError, Reader, Writer};
 
 /// CBOR self-describe tag (RFC 8949 §3.4.6) that opens the modem's CBOR messages.
 pub const SELF_DESCRIBE_TAG: u64 = 55799;

@@ -20,7 +20,7 @@
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 
-use super::cbor::{CborError, Reader, Writer};
+use crate::cbor::{CborError, Reader, Writer};
 
 /// CBOR tag of a COSE_Sign1 message (RFC 9052 §2).
 pub const COSE_SIGN1_TAG: u64 = 18;

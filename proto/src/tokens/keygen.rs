@@ -14,11 +14,11 @@
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use sha2::{Digest as _, Sha256};
 
-use super::cbor::{CborError, Reader, Writer};
 use super::cose::{CoseSign1, KeyId};
 use super::csr::{self, build_csr, Csr, CsrError, CsrParams, SignatureAlgorithmForm};
 use super::uuid::Uuid;
 use super::{join_token, split_token, Nonce, Part, TokenError};
+use crate::cbor::{CborError, Reader, Writer};
 use crate::tokens::attestation::SELF_DESCRIBE_TAG;
 
 /// What part 1 of a `%KEYGEN` answer holds.

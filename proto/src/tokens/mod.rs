@@ -12,7 +12,6 @@
 //! signatures use RFC 6979 nonces.
 
 pub mod attestation;
-mod cbor;
 pub mod cose;
 pub mod csr;
 pub mod keygen;
@@ -20,8 +19,8 @@ pub mod uuid;
 
 use core::fmt;
 
+pub use crate::cbor::CborError;
 pub use attestation::{Attestation, AttestationToken, DeviceType};
-pub use cbor::CborError;
 pub use cose::{CoseError, CoseSign1, KeyId};
 pub use csr::{build_csr, Csr, CsrError, CsrParams, KeyUsageBits, SignatureAlgorithmForm, Subject};
 pub use keygen::{KeygenContent, KeygenOutput, KeygenPayload, KeygenRequest};
