@@ -201,6 +201,13 @@ pub trait Backend {
     /// The current state of every device.
     fn observe(&mut self) -> Result<Observation, BackendError>;
 
+    /// The current state with at least `device` in it: the runner calls this where it
+    /// checks one device. Override when observing every device is costly (fleets).
+    fn observe_device(&mut self, device: &str) -> Result<Observation, BackendError> {
+        let _ = device;
+        self.observe()
+    }
+
     /// Milliseconds since setup (virtual time in simulation).
     fn now_ms(&self) -> u64;
 

@@ -3,6 +3,8 @@
 mod decode;
 mod decode_tokens;
 mod modem;
+mod run;
+mod schema;
 mod serve;
 mod team;
 
@@ -26,6 +28,11 @@ enum Command {
     /// Run a simulated nRF91 modem on a pseudo-terminal, behind a plain AT host or the
     /// sample firmware's Zephyr shell, for host tools such as nrfcredstore.
     Modem(modem::ModemArgs),
+    /// Run scenario files in simulation (virtual time, seeded) and report: one line per
+    /// scenario, the replay command of each failure, and `N passed, N failed, N skipped`.
+    Run(run::RunArgs),
+    /// Print the JSON Schema of scenario files (for editor validation).
+    Schema(schema::SchemaArgs),
     /// Run the fake nRF Cloud Provisioning Service: REST API, device HTTPS and CoAP/DTLS
     /// endpoints; prints the bound addresses (and, on first start, the owner's API key).
     Serve(serve::ServeArgs),
@@ -38,6 +45,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Decode(args) => decode::run(args),
         Command::Modem(args) => modem::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Schema(args) => schema::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Team(args) => team::run(args),
     }

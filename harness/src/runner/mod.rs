@@ -346,7 +346,7 @@ impl Run<'_> {
             }
             WaitOutcome::TimedOut { at_ms } => {
                 let label = format!("{context} timed out after {within}");
-                let observation = self.backend.observe()?;
+                let observation = self.backend.observe_device(&device)?;
                 let evaluation = evaluate(expectation.get(), &device, &observation, &self.caps);
                 if evaluation.holds() {
                     // Held exactly at the deadline.
@@ -366,7 +366,7 @@ impl Run<'_> {
         expectation: &Located<Expectation>,
         device: &str,
     ) -> Result<(), BackendError> {
-        let observation = self.backend.observe()?;
+        let observation = self.backend.observe_device(device)?;
         let evaluation = evaluate(expectation.get(), device, &observation, &self.caps);
         for part in evaluation.unchecked {
             let location = self.loaded.locate(&part.span);
@@ -391,7 +391,7 @@ impl Run<'_> {
                 label = format!("{context} (not within {})", within.get());
             }
         }
-        let observation = self.backend.observe()?;
+        let observation = self.backend.observe_device(&device)?;
         let evaluation = evaluate(expectation.get(), &device, &observation, &self.caps);
         if evaluation.holds() {
             self.note(format!("{context} holds"));

@@ -375,8 +375,12 @@ impl World {
             self.transcript
                 .note(now, Lane::Modem(name), format!("NVM reload failed: {e}"));
         }
+        let off = self.devices[dev]
+            .next_off
+            .take()
+            .unwrap_or(self.config.power_off_time);
         self.agenda.schedule(
-            now.saturating_add(duration_ms(self.config.power_off_time)),
+            now.saturating_add(duration_ms(off)),
             Due::PowerOn { dev, boot },
         );
     }

@@ -45,6 +45,34 @@ pub enum Exchanged {
     },
 }
 
+/// Which device endpoint a logged exchange addressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExchangeEndpoint {
+    /// A fetch of commands (HTTP GET, CoAP `p/cmd` block 0).
+    Fetch,
+    /// A report of responses (HTTP POST, CoAP `p/rsp`).
+    Report,
+    /// A CoAP JWT authentication (`p/auth-jwt`).
+    Auth,
+}
+
+/// One device request the service answered (retransmitted duplicates are not logged again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeLog {
+    /// When the service answered, in virtual milliseconds.
+    pub at_ms: u64,
+    /// Which request.
+    pub endpoint: ExchangeEndpoint,
+    /// The answer: an HTTP status (`"200"`), a CoAP code (`"2.05"`) or `"none"`.
+    pub answer: String,
+    /// Size of the body carrying records: the answer of a fetch, the request of a report.
+    pub body_len: usize,
+    /// The commands a fetch delivered.
+    pub commands: Vec<Command>,
+    /// The responses a report carried.
+    pub responses: Vec<Response>,
+}
+
 /// Where a power cut strikes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PowerCutPoint {
@@ -76,6 +104,9 @@ pub(crate) struct Device {
     pub session: Option<CoapSession>,
     pub cut_points: Vec<PowerCutPoint>,
     pub next_mid: u16,
+    pub exchanges: Vec<ExchangeLog>,
+    /// How long the next power cut keeps the device off (else the world's default).
+    pub next_off: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Device {
@@ -150,6 +181,8 @@ impl Device {
             session: None,
             cut_points: Vec::new(),
             next_mid: first_mid,
+            exchanges: Vec::new(),
+            next_off: None,
             spec,
         };
         let initial: BTreeMap<String, Vec<u8>> = device

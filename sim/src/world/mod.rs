@@ -64,7 +64,7 @@ use std::time::Duration;
 use provlab_client::{AtReply, Input};
 
 pub use config::{DeviceSpec, ModemSource, RootCa, WorldConfig};
-pub use device::{DeviceId, Exchanged, PowerCutPoint};
+pub use device::{DeviceId, ExchangeEndpoint, ExchangeLog, Exchanged, PowerCutPoint};
 pub use error::{TimedOut, WorldError};
 pub use host::ServiceHost;
 pub use link::{Endpoint, LinkFaults, Partition, RetransmitPolicy, ServiceFault};
@@ -117,6 +117,8 @@ pub struct World {
     exchanges: BTreeMap<u64, Exchange>,
     next_exchange: u64,
     transcript: Transcript,
+    /// Seconds added to every modem clock (clock jumps).
+    clock_offset_s: i64,
 }
 
 impl World {
@@ -138,6 +140,7 @@ impl World {
             exchanges: BTreeMap::new(),
             next_exchange: 0,
             transcript: Transcript::new(),
+            clock_offset_s: 0,
         })
     }
 
@@ -242,6 +245,58 @@ impl World {
     pub fn power_cycle(&mut self, device: DeviceId) -> Result<(), WorldError> {
         let dev = self.check(device)?;
         self.cut_power(dev, "power cycle");
+        Ok(())
+    }
+
+    /// Like [`World::power_cycle`], with power off for `off_for` instead of
+    /// [`WorldConfig::power_off_time`].
+    pub fn power_cycle_for(
+        &mut self,
+        device: DeviceId,
+        off_for: Duration,
+    ) -> Result<(), WorldError> {
+        let dev = self.check(device)?;
+        self.devices[dev].next_off = Some(off_for);
+        self.cut_power(dev, "power cycle");
+        Ok(())
+    }
+
+    /// Like [`World::power_cut`], with power off for `off_for` after that cut.
+    pub fn power_cut_for(
+        &mut self,
+        device: DeviceId,
+        when: PowerCutPoint,
+        off_for: Duration,
+    ) -> Result<(), WorldError> {
+        let dev = self.check(device)?;
+        self.devices[dev].next_off = Some(off_for);
+        self.power_cut(device, when)
+    }
+
+    /// Moves every modem clock forward (`forward`) or back by `by` from now on.
+    pub fn jump_clock(&mut self, forward: bool, by: Duration) {
+        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
+        let delta = if forward { secs } else { -secs };
+        self.clock_offset_s = self.clock_offset_s.saturating_add(delta);
+        let direction = if forward { "forward" } else { "back" };
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!("fault: device clocks jump {direction} {by:?}"),
+        );
+    }
+
+    /// Gives or takes away the device's network time (the modem answers `AT%CCLK?` or not).
+    pub fn set_network_time(&mut self, device: DeviceId, present: bool) -> Result<(), WorldError> {
+        let dev = self.check(device)?;
+        let name = self.devices[dev].name.clone();
+        self.devices[dev].modem.set_network_time(present);
+        let text = if present {
+            "fault: network time back"
+        } else {
+            "fault: network time absent"
+        };
+        self.transcript.note(self.now_ms, Lane::Modem(name), text);
         Ok(())
     }
 
@@ -368,7 +423,7 @@ impl World {
 
     /// The modem's clock: epoch plus virtual seconds.
     fn now_unix(&self) -> u64 {
-        self.config.epoch_unix + self.now_ms / 1000
+        (self.config.epoch_unix + self.now_ms / 1000).saturating_add_signed(self.clock_offset_s)
     }
 
     /// The service's clock.

@@ -14,7 +14,7 @@
 
 use provlab_client::{CoapRequest, HttpRequest, Input, TransportFailure};
 
-use super::device::Exchanged;
+use super::device::{ExchangeEndpoint, ExchangeLog, Exchanged};
 use super::endpoint::{serve_coap, serve_http, CoapSession, Served};
 use super::link::RetransmitPolicy;
 use super::transcript::Lane;
@@ -159,6 +159,10 @@ impl World {
                 }
                 self.transcript
                     .message(now, Lane::Service, client_lane.clone(), &served.summary);
+                let log = exchange_log(now, &kind, &served);
+                if let Some(log) = log {
+                    self.devices[dev].exchanges.push(log);
+                }
                 for command in served.records {
                     self.transcript.message(
                         now,
@@ -294,4 +298,62 @@ impl World {
         );
         self.feed(dev, Input::TransportFailed(TransportFailure::Timeout));
     }
+}
+
+/// Most responses decoded from one logged report.
+const MAX_LOGGED_RESPONSES: usize = 64;
+
+/// The exchange log entry of a freshly served fetch, report or authentication (`None` for
+/// handshakes, failed handshakes, later blocks and other requests).
+fn exchange_log(at_ms: u64, kind: &ExKind, served: &Served) -> Option<ExchangeLog> {
+    if let Input::TransportFailed(_) = served.input {
+        // The handshake failed: the request never reached the service.
+        return None;
+    }
+    let (endpoint, request_body) = match kind {
+        ExKind::Http(r) => {
+            let path = r.path_and_query.split('?').next().unwrap_or_default();
+            match (r.method.as_str(), path) {
+                ("GET", super::endpoint::COMMANDS_PATH) => (ExchangeEndpoint::Fetch, &r.body),
+                ("POST", super::endpoint::RESPONSE_PATH) => (ExchangeEndpoint::Report, &r.body),
+                _ => return None,
+            }
+        }
+        ExKind::Connect => return None,
+        ExKind::Coap { request, .. } => match request.path.trim_start_matches('/') {
+            "p/cmd" if request.block2.is_none_or(|b| b.num == 0) => {
+                (ExchangeEndpoint::Fetch, &request.payload)
+            }
+            "p/rsp" => (ExchangeEndpoint::Report, &request.payload),
+            "p/auth-jwt" => (ExchangeEndpoint::Auth, &request.payload),
+            _ => return None,
+        },
+    };
+    let (answer, answer_body) = match &served.input {
+        Input::Http(h) => (
+            h.status
+                .map_or_else(|| "none".to_owned(), |s| s.to_string()),
+            h.body.len(),
+        ),
+        Input::Coap(c) => (c.code.to_string(), c.payload.len()),
+        _ => ("none".to_owned(), 0),
+    };
+    let responses = if endpoint == ExchangeEndpoint::Report {
+        provlab_proto::records::decode_responses(request_body, MAX_LOGGED_RESPONSES)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let body_len = match endpoint {
+        ExchangeEndpoint::Fetch => answer_body,
+        _ => request_body.len(),
+    };
+    Some(ExchangeLog {
+        at_ms,
+        endpoint,
+        answer,
+        body_len,
+        commands: served.records.clone(),
+        responses,
+    })
 }

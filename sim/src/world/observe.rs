@@ -8,7 +8,7 @@ use provlab_client::{AttestationToken, Client, Event};
 use provlab_server::domain::commands::{CommandEntry, CommandStatus};
 use provlab_server::domain::status::ShownStatus;
 
-use super::device::{DeviceId, Exchanged};
+use super::device::{DeviceId, ExchangeLog, Exchanged};
 use super::World;
 use crate::modem::credentials::{
     TYPE_CLIENT_CERT, TYPE_CLIENT_KEY, TYPE_ENDORSEMENT_KEY, TYPE_IDENTITY_PUBLIC_KEY, TYPE_PSK,
@@ -119,6 +119,15 @@ impl World {
         self.devices
             .get(device.0)
             .map(|d| d.records.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The fetches, reports and authentications the service answered for the device, in
+    /// order.
+    pub fn exchange_log(&self, device: DeviceId) -> &[ExchangeLog] {
+        self.devices
+            .get(device.0)
+            .map(|d| d.exchanges.as_slice())
             .unwrap_or_default()
     }
 

@@ -1,0 +1,263 @@
+//! Building a world from a scenario: devices with their modems, NVM, settings and clients;
+//! the service's members, tags and rules; claims with each device's real attestation token
+//! and the configurations; then the faults.
+
+use std::collections::BTreeMap;
+
+use provlab_client::{ClientConfig, Generation, StoredSettings, TransportKind};
+use provlab_harness::scenario::{self as sc, CredentialType, Scenario};
+use provlab_harness::BackendError;
+use provlab_server::domain::rules::{RuleCommand, RuleSpec as DomainRule};
+use provlab_server::domain::service::NewCommand;
+use provlab_server::domain::Role as DomainRole;
+
+use super::content::{domain_request, LabCredentials};
+use super::faults;
+use super::observe::ObservationCache;
+use super::Sim;
+use crate::world::seeds::derive;
+use crate::world::{DeviceSpec, RootCa, World, WorldConfig};
+
+/// The world's own member (never named by scenarios: names may not contain spaces… but
+/// may contain `-`, so the name is deliberately unlikely).
+const WORLD_MEMBER: &str = "provlab-world-operator";
+
+/// Builds the simulation of `scenario` with `seed`.
+pub fn build(scenario: &Scenario, seed: u64) -> Result<Sim, BackendError> {
+    let mut config = WorldConfig::new(seed);
+    config.owner_name = WORLD_MEMBER.to_owned();
+    let world = World::new(config).map_err(setup_err)?;
+    let lab = LabCredentials::new(seed, world.lab_ca());
+    let mut sim = Sim {
+        world,
+        lab,
+        devices: BTreeMap::new(),
+        device_index: BTreeMap::new(),
+        members: BTreeMap::new(),
+        default_actor: scenario.default_actor().map(|m| m.name.get().clone()),
+        rules: BTreeMap::new(),
+        faults: BTreeMap::new(),
+        owner_log: Vec::new(),
+        cache: ObservationCache::default(),
+    };
+    for (index, device) in scenario.devices.iter().enumerate() {
+        let spec = device_spec(device, &sim.lab, index)?;
+        let id = sim.world.add_device(spec).map_err(setup_err)?;
+        sim.devices.insert(device.name.get().clone(), id);
+        sim.device_index.insert(device.name.get().clone(), index);
+    }
+    members(&mut sim, scenario, seed)?;
+    service_state(&mut sim, scenario)?;
+    for device in &scenario.devices {
+        claim_and_configure(&mut sim, device)?;
+    }
+    for fault in &scenario.faults {
+        faults::install(&mut sim, scenario, fault)?;
+    }
+    sim.cache.invalidate();
+    Ok(sim)
+}
+
+fn setup_err(e: impl std::fmt::Display) -> BackendError {
+    BackendError::Setup(e.to_string())
+}
+
+/// The world's device spec for a scenario device.
+fn device_spec(
+    device: &sc::DeviceSpec,
+    lab: &LabCredentials,
+    index: usize,
+) -> Result<DeviceSpec, BackendError> {
+    let client = client_config(&device.client);
+    let root_tag = client.root_ca_sec_tag;
+    let mut spec = DeviceSpec::new(device.name.get().clone())
+        .model(device.model.clone())
+        .firmware(device.modem_fw.clone())
+        .network_time(device.network_time)
+        .client_config(client);
+    spec.transport = match device.transport {
+        sc::Transport::Http => TransportKind::Http,
+        sc::Transport::Coap => TransportKind::Coap,
+    };
+    for credential in &device.credentials {
+        let content = match &credential.content {
+            Some(content) => Some(lab.resolve(content, index)?),
+            None => None,
+        };
+        if credential.kind == CredentialType::RootCa && credential.sec_tag == root_tag {
+            spec.root_ca = match content {
+                Some(pem) if pem == lab.root_ca => RootCa::Lab,
+                Some(pem) => RootCa::Other(pem),
+                None => RootCa::Missing,
+            };
+            continue;
+        }
+        let content = match content {
+            Some(text) => text,
+            None if credential.kind == CredentialType::PrivateKey => {
+                lab.preloaded_key(index, credential.sec_tag)?
+            }
+            None => {
+                return Err(BackendError::Setup(format!(
+                    "device `{}`: credential {} at sec tag {} needs `content` (only private keys may leave it out)",
+                    device.name.get(),
+                    credential.kind,
+                    credential.sec_tag
+                )))
+            }
+        };
+        spec = spec.credential(credential.sec_tag, credential.kind.number(), content);
+    }
+    let settings = device
+        .settings
+        .iter()
+        .fold(StoredSettings::new(), |s, (k, v)| {
+            s.with(k.clone(), v.as_bytes())
+        });
+    Ok(spec.settings(settings))
+}
+
+/// The sample firmware's client configuration with the scenario's build options.
+fn client_config(settings: &sc::ClientSettings) -> ClientConfig {
+    let mut c = ClientConfig::sample_firmware();
+    if let Some(generation) = settings.generation {
+        c.generation = match generation {
+            sc::Generation::Current => Generation::Current,
+            sc::Generation::V2_9 => Generation::V2_9,
+        };
+    }
+    let secs = |d: provlab_harness::Duration| d.as_millis() / 1000;
+    if let Some(v) = settings.scheduled {
+        c.scheduled = v;
+    }
+    if let Some(v) = settings.interval {
+        c.interval_s = secs(v);
+    }
+    if let Some(v) = settings.spread {
+        c.spread_s = secs(v);
+    }
+    if let Some(v) = settings.initial_backoff {
+        c.initial_backoff_s = secs(v);
+    }
+    if let Some(v) = settings.records_limit {
+        c.records_limit = v as usize;
+    }
+    if let Some(v) = settings.rx_buf_size {
+        c.rx_buf_size = v as usize;
+    }
+    if let Some(v) = settings.tx_buf_size {
+        c.tx_buf_size = v as usize;
+    }
+    if let Some(v) = settings.root_ca_sec_tag {
+        c.root_ca_sec_tag = v;
+    }
+    if let Some(v) = settings.save_cursor {
+        c.save_cursor = v;
+    }
+    if let Some(v) = settings.provide_attestation_token {
+        c.provide_attestation_token = v;
+    }
+    if let Some(v) = settings.coap_keep_open {
+        c.coap_keep_open = v;
+    }
+    if let Some(v) = settings.coap_block_size {
+        c.coap_block_size = v as usize;
+    }
+    c
+}
+
+/// Every scenario member, with an API key drawn from the seed.
+fn members(sim: &mut Sim, scenario: &Scenario, seed: u64) -> Result<(), BackendError> {
+    let now = sim.world.service_time();
+    for (i, member) in scenario.service.members.iter().enumerate() {
+        let name = member.name.get();
+        let key = format!(
+            "provlab-member-{:016x}",
+            derive(seed, "member-key", i as u64)
+        );
+        let role = match member.role {
+            sc::Role::Viewer => DomainRole::Viewer,
+            sc::Role::Editor => DomainRole::Editor,
+            sc::Role::Admin => DomainRole::Admin,
+            sc::Role::Owner => DomainRole::Owner,
+        };
+        sim.world
+            .service_mut()
+            .setup_member(now, name, role, Some(&key))
+            .map_err(|e| BackendError::Setup(format!("member `{name}`: {e}")))?;
+        sim.members.insert(name.clone(), key);
+    }
+    Ok(())
+}
+
+/// Tags and rules, created by the default actor (or the world's operator).
+fn service_state(sim: &mut Sim, scenario: &Scenario) -> Result<(), BackendError> {
+    let actor = sim.default_actor.clone();
+    for tag in &scenario.service.tags {
+        let label = format!("POST /v1/provisioning/tags {tag}");
+        sim.setup_act(actor.as_deref(), &label, |s, now, key| {
+            s.create_tag(now, key, tag, "").map(|_| ())
+        })?;
+    }
+    for rule in &scenario.service.rules {
+        let spec = domain_rule(rule, &sim.lab)?;
+        let label = format!("POST /v1/provisioning-rules {}", rule.name.get());
+        let id = sim.setup_act(actor.as_deref(), &label, |s, now, key| {
+            s.create_rule(now, key, &spec).map(|o| o.value)
+        })?;
+        sim.rules.insert(rule.name.get().clone(), id);
+    }
+    Ok(())
+}
+
+/// A scenario rule in the domain's terms.
+pub fn domain_rule(rule: &sc::RuleSpec, lab: &LabCredentials) -> Result<DomainRule, BackendError> {
+    let commands = rule
+        .commands
+        .iter()
+        .map(|c| {
+            Ok(RuleCommand {
+                description: c.description.clone().unwrap_or_default(),
+                request: domain_request(&c.request, lab, 0)?,
+            })
+        })
+        .collect::<Result<Vec<_>, BackendError>>()?;
+    Ok(DomainRule {
+        name: rule.name.get().clone(),
+        description: rule.description.clone().unwrap_or_default(),
+        active: rule.active,
+        commands,
+        tags: rule.tags.clone(),
+    })
+}
+
+/// Claims a `claimed_by` device with its attestation token, then adds its configuration.
+fn claim_and_configure(sim: &mut Sim, device: &sc::DeviceSpec) -> Result<(), BackendError> {
+    let Some(by) = &device.claimed_by else {
+        return Ok(());
+    };
+    let name = device.name.get();
+    let id = sim.device(name)?;
+    let index = sim.index_of(name);
+    let token = sim.world.attestation_token(id).map_err(setup_err)?;
+    let label = format!("POST /v1/claimed-devices ({name}, tags {:?})", device.tags);
+    sim.setup_act(Some(by.get()), &label, |s, now, key| {
+        s.claim(now, key, &token, &device.tags).map(|_| ())
+    })?;
+    let service_id = sim.world.service_device_id(id).map_err(setup_err)?;
+    for command in &device.config {
+        let request = domain_request(&command.request, &sim.lab, index)?;
+        let label = format!(
+            "POST /v1/claimed-devices/{name}/provisioning {}",
+            request.type_name()
+        );
+        let new = NewCommand {
+            description: command.description.clone().unwrap_or_default(),
+            request,
+        };
+        sim.setup_act(Some(by.get()), &label, |s, now, key| {
+            s.add_command(now, key, service_id, &new).map(|_| ())
+        })?;
+    }
+    Ok(())
+}

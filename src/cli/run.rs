@@ -1,0 +1,181 @@
+//! `provlab run`: loads scenario files, plays them on the simulation backend (in parallel),
+//! prints one line per scenario and the summary, and writes the reports.
+
+mod pool;
+mod print;
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use provlab_harness::report::json::write_json;
+use provlab_harness::report::junit::write_junit;
+use provlab_harness::report::transcripts::write_transcripts;
+use provlab_harness::report::ExitStatus;
+use provlab_harness::{load_path, LoadedScenario};
+use provlab_sim::backend::fleet;
+use provlab_sim::backend::{NetMode, SimOptions};
+
+/// Arguments of `provlab run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or directories (every `*.toml` in a directory, sorted by name).
+    #[arg(value_name = "PATHS", default_value = "scenarios/")]
+    paths: Vec<PathBuf>,
+    /// Scenarios run in parallel (default: the available parallelism).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<NonZeroUsize>,
+    /// Overrides every scenario's seed.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Only scenarios whose name contains this text.
+    #[arg(long, value_name = "SUBSTR")]
+    filter: Option<String>,
+    /// Runs each scenario N times with seeds seed, seed+1, …; reports seeds whose outcome
+    /// differs from the first.
+    #[arg(long, value_name = "N", default_value_t = NonZeroUsize::MIN)]
+    repeat: NonZeroUsize,
+    /// Writes JUnit XML (one testcase per run) to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Writes every result as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Writes `<name>.txt` and `<name>.mmd` transcripts into DIR.
+    #[arg(long, value_name = "DIR")]
+    transcripts: Option<PathBuf>,
+    /// Fleet mode: clones each scenario's single device N times (`<name>-0001` …) on one
+    /// service, repeating its steps and expectations for every clone.
+    #[arg(long, value_name = "N")]
+    devices: Option<NonZeroUsize>,
+    /// Where devices talk to the service: the in-memory link in virtual time, or real
+    /// loopback sockets (not available yet).
+    #[arg(long, value_enum, default_value_t = NetArg::Memory)]
+    net: NetArg,
+}
+
+/// `--net`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum NetArg {
+    /// The world's in-memory link (virtual time).
+    Memory,
+    /// Loopback sockets (not available yet).
+    Loopback,
+}
+
+/// One run to do: a scenario (index into the loaded list) with a seed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Job {
+    scenario: usize,
+    seed: Option<u64>,
+    /// 0 for the first of a `--repeat` series.
+    repetition: usize,
+}
+
+/// Runs `provlab run`.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let scenarios = match load(&args) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let net = match args.net {
+        NetArg::Memory => NetMode::InMemory,
+        NetArg::Loopback => NetMode::Loopback,
+    };
+    let jobs = jobs_for(&scenarios, &args);
+    let threads = args
+        .jobs
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get);
+    let started = Instant::now();
+    let results = pool::run_all(
+        &scenarios,
+        &jobs,
+        SimOptions { net },
+        threads,
+        |result, job| print::result_line(result, job.repetition, args.devices),
+    );
+    let wall = started.elapsed();
+    print::repeat_differences(&results, &jobs);
+    if let Some(n) = args.devices {
+        print::fleet_rate(n.get(), scenarios.len(), wall);
+    }
+    write_reports(&args, &results)?;
+    print::summary(&results);
+    let status = ExitStatus::of(&results);
+    Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
+}
+
+/// Loads every path, applies `--filter` and `--devices`; the error text is what to print
+/// (load diagnostics with file:line:col).
+fn load(args: &RunArgs) -> Result<Vec<LoadedScenario>, String> {
+    let mut scenarios: Vec<LoadedScenario> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    for path in &args.paths {
+        match load_path(path) {
+            Ok(loaded) => scenarios.extend(loaded),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n\n"));
+    }
+    if let Some(filter) = &args.filter {
+        scenarios.retain(|s| s.name().contains(filter.as_str()));
+        if scenarios.is_empty() {
+            return Err(format!("no scenario name contains `{filter}`"));
+        }
+    }
+    if let Some(n) = args.devices {
+        for loaded in &mut scenarios {
+            let mut expanded =
+                fleet::expand(&loaded.scenario, n.get()).map_err(|e| e.to_string())?;
+            *expanded.name.get_mut() = fleet::fleet_name(loaded.name(), n.get());
+            loaded.scenario = expanded;
+        }
+    }
+    Ok(scenarios)
+}
+
+/// Every run: each scenario `--repeat` times with consecutive seeds.
+fn jobs_for(scenarios: &[LoadedScenario], args: &RunArgs) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for (index, loaded) in scenarios.iter().enumerate() {
+        let first = args.seed.unwrap_or_else(|| loaded.scenario.seed());
+        for repetition in 0..args.repeat.get() {
+            let seed = if args.repeat.get() == 1 && args.seed.is_none() {
+                None
+            } else {
+                Some(first.wrapping_add(repetition as u64))
+            };
+            jobs.push(Job {
+                scenario: index,
+                seed,
+                repetition,
+            });
+        }
+    }
+    jobs
+}
+
+fn write_reports(
+    args: &RunArgs,
+    results: &[provlab_harness::ScenarioResult],
+) -> anyhow::Result<()> {
+    if let Some(path) = &args.junit {
+        write_junit(path, results).context("writing the JUnit report")?;
+    }
+    if let Some(path) = &args.json {
+        write_json(path, results).context("writing the JSON report")?;
+    }
+    if let Some(dir) = &args.transcripts {
+        write_transcripts(dir, results).context("writing the transcripts")?;
+    }
+    Ok(())
+}

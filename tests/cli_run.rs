@@ -1,0 +1,172 @@
+//! `provlab run` and `provlab schema` as CI and engineers use them: exit codes, the summary
+//! line, report files, load diagnostics.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn provlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_provlab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CI", "1")
+        .output()
+        .expect("provlab runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh scratch directory under the target directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_run-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+const FAILING: &str = r#"name = "wrong-final-status"
+seed = 5
+[[device]]
+name = "dk1"
+claimed_by = "owner"
+[[device.config]]
+request = { finished = {} }
+[[step]]
+trigger = "dk1"
+[[step]]
+wait_until = { status = "PROVISIONED", within = "1m" }
+[[expect]]
+status = "ERROR"
+"#;
+
+#[test]
+fn a_passing_scenario_exits_0_and_writes_every_report() {
+    let dir = scratch("pass");
+    let junit = dir.join("junit.xml");
+    let json = dir.join("report.json");
+    let transcripts = dir.join("transcripts");
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--junit",
+        junit.to_str().expect("utf-8"),
+        "--json",
+        json.to_str().expect("utf-8"),
+        "--transcripts",
+        transcripts.to_str().expect("utf-8"),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("PASS  happy-path-http"), "{text}");
+    assert_eq!(text.lines().last(), Some("1 passed, 0 failed, 0 skipped"));
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("happy-path-http"), "{xml}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written"))
+            .expect("valid JSON");
+    assert!(report.to_string().contains("happy-path-http"));
+    let txt = std::fs::read_to_string(transcripts.join("happy-path-http.txt")).expect("txt");
+    assert!(txt.contains("dk1.client"), "{txt}");
+    assert!(transcripts.join("happy-path-http.mmd").is_file());
+}
+
+#[test]
+fn a_failing_scenario_exits_1_with_the_replay_command() {
+    let dir = scratch("fail");
+    let file = dir.join("wrong.toml");
+    std::fs::write(&file, FAILING).expect("write scenario");
+    let file = file.to_str().expect("utf-8");
+    let out = provlab(&["run", file, "--seed", "9"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("FAIL  wrong-final-status"), "{text}");
+    assert!(
+        text.contains(&format!("replay: provlab run {file} --seed 9")),
+        "{text}"
+    );
+    assert_eq!(text.lines().last(), Some("0 passed, 1 failed, 0 skipped"));
+}
+
+#[test]
+fn a_load_error_exits_2_with_file_line_and_column() {
+    let dir = scratch("load");
+    let file = dir.join("bad.toml");
+    std::fs::write(
+        &file,
+        FAILING.replace("trigger = \"dk1\"", "trigger = \"dk2\""),
+    )
+    .expect("write");
+    let out = provlab(&["run", file.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{}:9:11: unknown device `dk2`", file.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn usage_errors_and_empty_filters_exit_2() {
+    assert_eq!(provlab(&["run", "--jobs", "zero"]).status.code(), Some(2));
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--filter",
+        "nothing-like-it",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no scenario name contains"));
+}
+
+#[test]
+fn repeat_and_fleet_modes_run() {
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--repeat",
+        "2",
+        "--jobs",
+        "2",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("seed 1 ·") && text.contains("seed 2 ·"),
+        "{text}"
+    );
+    assert_eq!(text.lines().last(), Some("2 passed, 0 failed, 0 skipped"));
+    let out = provlab(&["run", "scenarios/01-happy-path-http.toml", "--devices", "3"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("happy-path-http@3"), "{text}");
+    assert!(text.contains("fleet: 3 devices in"), "{text}");
+}
+
+#[test]
+fn loopback_is_refused_clearly() {
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--net",
+        "loopback",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("not available yet"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn schema_prints_the_json_schema() {
+    let out = provlab(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(schema["title"], "provlab scenario");
+}
