@@ -14,6 +14,8 @@
 //!   the credential store with its atomic NVM, fault injection and the factory registry.
 
 pub mod backend;
+pub mod board;
 pub mod modem;
+pub mod net;
 pub mod serial;
 pub mod world;

@@ -1,5 +1,6 @@
 //! Command-line surface: argument parsing and dispatch to the subcommands.
 
+mod board;
 mod decode;
 mod decode_tokens;
 mod modem;
@@ -22,6 +23,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a virtual nRF91 board (simulated modem + provisioning client behind the sample
+    /// firmware's console) on a pseudo-terminal, in real time, against a real service.
+    Board(board::BoardArgs),
     /// Decode a provisioning payload: CBOR records (hex, raw file or stdin), an
     /// attestation token, a %KEYGEN answer or a JWT, as pasted from a field log.
     Decode(decode::DecodeArgs),
@@ -43,6 +47,7 @@ enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Board(args) => board::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Modem(args) => modem::run(args),
         Command::Run(args) => run::run(args),

@@ -13,6 +13,7 @@
 
 pub mod at_host;
 mod error;
+mod hook;
 mod output;
 pub mod pty;
 pub mod shell;
@@ -22,6 +23,7 @@ use std::time::Duration;
 
 pub use at_host::{AtHost, AtHostConfig};
 pub use error::SerialError;
+pub use hook::{HookPoll, ShellHook};
 pub use output::Emission;
 pub use pty::{PtyServer, Shutdown, Stop, StopHandle};
 pub use shell::{Shell, ShellConfig};
@@ -64,6 +66,12 @@ pub trait FrontEnd {
     ///
     /// An error means the device cannot go on (the modem failed to reboot).
     fn push(&mut self, now: Now, bytes: &[u8]) -> Result<Vec<Emission>, SerialError>;
+
+    /// What the device sends on its own by `now` (log messages of a board behind the
+    /// front-end); called between reads, at least every 50 ms. Nothing by default.
+    fn poll(&mut self, _now: Now) -> Result<Vec<Emission>, SerialError> {
+        Ok(Vec::new())
+    }
 
     /// The modem behind the front-end.
     fn modem(&self) -> &Modem;

@@ -238,6 +238,8 @@ impl PtyServer {
                     std::thread::sleep(POLL_TICK);
                 }
             }
+            let polled = front.poll(now(origin))?;
+            self.schedule(polled);
             self.write_due()?;
         }
     }

@@ -13,8 +13,13 @@
 //!   `unescape_lf` (on by default, `CONFIG_AT_SHELL_UNESCAPE_LF`), a command starting with
 //!   `AT%CMNG=0` has each two-character `\n` replaced by CR LF first, so certificates can be
 //!   written from one shell line, as host tools do with `at '<command>'`.
-//! * `nrf_provisioning`: help without (or with an unknown) subcommand; the subcommands say that
-//!   the provisioning client is not part of this simulation yet.
+//! * `nrf_provisioning`: help without (or with an unknown) subcommand; the subcommands go to
+//!   the board's [`ShellHook`] (the virtual board wires the provisioning client in), and
+//!   without a hook say that the client is not part of this simulation.
+//! * Log messages a hook produces outside a command (see [`FrontEnd::poll`]) are printed as
+//!   Zephyr's shell log backend does (`sample-console.md` §1.3): the line being typed is
+//!   erased (`ESC[<prompt+typed>D ESC[J`), the message written, the prompt and the typed
+//!   text redrawn.
 //! * `kernel reboot [warm|cold]` prints nothing, reboots the modem and prints the boot banner
 //!   and a fresh prompt; bytes after it in the same read are lost, as on a rebooting board.
 //! * Unknown command: `ESC[1;31m<cmd>: command not found\r\nESC[m`.
@@ -24,6 +29,7 @@
 
 use provlab_proto::at::DEFAULT_MAX_LINE_LEN;
 
+pub use super::hook::{HookPoll, ShellHook};
 use super::output::Out;
 use super::shell_args;
 use super::{Emission, FrontEnd, Now, SerialError};
@@ -113,6 +119,17 @@ pub struct Shell {
     last_nl: u8,
     rx: Rx,
     events_enabled: bool,
+    hook: Option<Box<dyn ShellHook>>,
+}
+
+impl std::fmt::Debug for Shell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shell")
+            .field("config", &self.config)
+            .field("line", &String::from_utf8_lossy(&self.line))
+            .field("hook", &self.hook.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Shell {
@@ -135,7 +152,14 @@ impl Shell {
             last_nl: 0,
             rx: Rx::Default,
             events_enabled: false,
+            hook: None,
         }
+    }
+
+    /// Puts a board behind the shell: it answers `nrf_provisioning` and prints log messages.
+    pub fn with_hook(mut self, hook: Box<dyn ShellHook>) -> Self {
+        self.hook = Some(hook);
+        self
     }
 
     /// The settings in force.
@@ -163,7 +187,7 @@ impl Shell {
         self.events_enabled
     }
 
-    fn boot(&mut self, out: &mut Out) {
+    fn boot(&mut self, now: Now, out: &mut Out) {
         self.line.clear();
         self.last_nl = 0;
         self.rx = Rx::Default;
@@ -175,6 +199,9 @@ impl Shell {
         out.bytes(MODES_OFF.as_bytes());
         out.bytes(b"\r\n");
         out.bytes(PROMPT_DRAWN.as_bytes());
+        if let Some(hook) = self.hook.as_mut() {
+            hook.boot(&mut self.modem, now);
+        }
     }
 
     /// Zephyr's `process_nl`: whether `b` is an Enter (CRLF and LFCR count once).
@@ -281,8 +308,22 @@ impl Shell {
         }
         match root.as_slice() {
             b"at" => self.at_command(now, &split.args, out)?,
-            b"nrf_provisioning" => provisioning_command(&split.args, out),
-            b"kernel" => return self.kernel_command(&split.args, out),
+            b"nrf_provisioning" => {
+                let printed = self.hook.as_mut().and_then(|hook| {
+                    let args: Vec<String> = split
+                        .args
+                        .iter()
+                        .skip(1)
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect();
+                    hook.provisioning(&mut self.modem, now, &args)
+                });
+                match printed {
+                    Some(bytes) => out.bytes(&bytes),
+                    None => provisioning_command(&split.args, out),
+                }
+            }
+            b"kernel" => return self.kernel_command(now, &split.args, out),
             other if known => {
                 let name = String::from_utf8_lossy(other);
                 shell_error(out, &format!("{name}: not simulated by provlab"));
@@ -332,12 +373,17 @@ impl Shell {
     }
 
     /// `kernel reboot [warm|cold]`; returns whether the board rebooted.
-    fn kernel_command(&mut self, args: &[Vec<u8>], out: &mut Out) -> Result<bool, SerialError> {
+    fn kernel_command(
+        &mut self,
+        now: Now,
+        args: &[Vec<u8>],
+        out: &mut Out,
+    ) -> Result<bool, SerialError> {
         let sub: Vec<&[u8]> = args.iter().skip(1).map(Vec::as_slice).collect();
         match sub.as_slice() {
             [b"reboot"] | [b"reboot", b"warm"] | [b"reboot", b"cold"] => {
                 self.modem.reboot()?;
-                self.boot(out);
+                self.boot(now, out);
                 Ok(true)
             }
             _ => {
@@ -349,10 +395,30 @@ impl Shell {
 }
 
 impl FrontEnd for Shell {
-    fn start(&mut self, _now: Now) -> Vec<Emission> {
+    fn start(&mut self, now: Now) -> Vec<Emission> {
         let mut out = Out::default();
-        self.boot(&mut out);
+        self.boot(now, &mut out);
         out.finish()
+    }
+
+    fn poll(&mut self, now: Now) -> Result<Vec<Emission>, SerialError> {
+        let Some(hook) = self.hook.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let polled = hook.poll(&mut self.modem, now);
+        let mut out = Out::default();
+        for message in &polled.logs {
+            let typed = PROMPT.len() + self.line.len();
+            out.bytes(format!("\x1b[{typed}D\x1b[J").as_bytes());
+            out.bytes(message);
+            out.bytes(PROMPT_DRAWN.as_bytes());
+            out.bytes(&self.line);
+        }
+        if polled.reboot {
+            self.modem.reboot()?;
+            self.boot(now, &mut out);
+        }
+        Ok(out.finish())
     }
 
     fn push(&mut self, now: Now, bytes: &[u8]) -> Result<Vec<Emission>, SerialError> {
