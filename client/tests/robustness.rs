@@ -162,7 +162,7 @@ fn answer(last: &Option<Action>, pick: u8) -> Option<Input> {
                 body: support::vector("cmds4"),
             }),
         }),
-        Action::CoapConnect(_) => Some(if pick % 7 == 0 {
+        Action::CoapConnect(_) => Some(if pick.is_multiple_of(7) {
             Input::TransportFailed(TransportFailure::HandshakeFailed)
         } else {
             Input::CoapConnected

@@ -272,7 +272,7 @@ impl JsonObject {
             self.out.push('{');
         }
         self.out.push('}');
-        while self.out.len() % 3 != 0 {
+        while !self.out.len().is_multiple_of(3) {
             self.out.push(' ');
         }
         self.out

@@ -32,7 +32,7 @@ fn typed(line: &str, output: &str) -> String {
             echo.push_str("\r\n");
         }
     }
-    let enter = if (8 + line.len()) % 80 == 0 {
+    let enter = if (8 + line.len()).is_multiple_of(80) {
         ""
     } else {
         "\r\n"

@@ -91,7 +91,7 @@ fn parse_hex(text: &str) -> anyhow::Result<Vec<u8>> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ':')
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         bail!(
             "odd number of hex digits ({}): the payload is cut short or has a stray digit",
             digits.len()

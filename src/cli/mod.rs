@@ -3,6 +3,7 @@
 mod board;
 mod decode;
 mod decode_tokens;
+mod health;
 mod modem;
 mod run;
 mod schema;
@@ -29,6 +30,9 @@ enum Command {
     /// Decode a provisioning payload: CBOR records (hex, raw file or stdin), an
     /// attestation token, a %KEYGEN answer or a JWT, as pasted from a field log.
     Decode(decode::DecodeArgs),
+    /// Ask a running `provlab serve` for `GET /v1/health`: exit 0 when healthy, 1 if not
+    /// (the container image's health check).
+    Health(health::HealthArgs),
     /// Run a simulated nRF91 modem on a pseudo-terminal, behind a plain AT host or the
     /// sample firmware's Zephyr shell, for host tools such as nrfcredstore.
     Modem(modem::ModemArgs),
@@ -49,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Board(args) => board::run(args),
         Command::Decode(args) => decode::run(args),
+        Command::Health(args) => health::run(args),
         Command::Modem(args) => modem::run(args),
         Command::Run(args) => run::run(args),
         Command::Schema(args) => schema::run(args),

@@ -74,7 +74,7 @@ impl Uuid {
             };
             // 32 hex digits fill 16 bytes: even digits are high nibbles.
             let byte = &mut out[nibble / 2];
-            *byte = if nibble % 2 == 0 {
+            *byte = if nibble.is_multiple_of(2) {
                 value << 4
             } else {
                 *byte | value

@@ -5,7 +5,8 @@
 //! ([`crate::domain::Error::http_status`]); unreadable requests are 4xx with a message naming
 //! what is wrong (see [`extract`]); lists are paginated ([`pagination`]); bodies are limited
 //! to [`MAX_BODY_BYTES`]. The OpenAPI document is generated from the code ([`openapi`]) and
-//! served at `/v1/openapi.json`.
+//! served at `/v1/openapi.json`; `/v1/health` is the unauthenticated liveness probe
+//! ([`health`]).
 //!
 //! Handlers never hold the app's lock across an `.await`: each calls [`crate::app::App`]'s
 //! `mutate`/`try_read` once with a short closure.
@@ -14,6 +15,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod health;
 pub mod openapi;
 pub mod pagination;
 
@@ -33,6 +35,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/v1/openapi.json", get(openapi_json))
+        .route(health::HEALTH_PATH, get(health::health))
         .route(
             "/v1/claimed-devices",
             post(devices::claim).get(devices::list),

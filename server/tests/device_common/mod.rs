@@ -316,9 +316,15 @@ pub struct CoapClient {
 impl CoapClient {
     /// A session to the lab with the CoAP-mandated suite only.
     pub async fn connect(lab: &Lab) -> CoapClient {
+        Self::connect_to(lab.coap, lab.root()).await
+    }
+
+    /// A session to any CoAP/DTLS endpoint (a container's mapped port) whose server
+    /// certificate chains to `root`, with the CoAP-mandated suite only.
+    pub async fn connect_to(addr: SocketAddr, root: CertificateDer<'static>) -> CoapClient {
         let dtls = dtls_connect(
-            lab.coap,
-            lab.root(),
+            addr,
+            root,
             vec![CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Ccm_8],
         )
         .await
