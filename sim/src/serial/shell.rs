@@ -223,7 +223,8 @@ impl Shell {
     }
 
     fn at_row_start(&self) -> bool {
-        self.cursor_offset().is_multiple_of(self.config.terminal_width)
+        self.cursor_offset()
+            .is_multiple_of(self.config.terminal_width)
     }
 
     fn insert(&mut self, b: u8, out: &mut Out) {
