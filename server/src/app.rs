@@ -15,6 +15,7 @@ pub use error::{AppError, ErrorBody};
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::device::forced::ForcedReplies;
 use crate::domain::events::Event;
 use crate::domain::registry::Verification;
 use crate::domain::{self, Outcome, Service, ServiceConfig, Timestamp};
@@ -25,6 +26,7 @@ use crate::store::Store;
 pub struct App {
     inner: Mutex<Inner>,
     clock: Arc<dyn Clock>,
+    forced: ForcedReplies,
 }
 
 #[derive(Debug)]
@@ -73,6 +75,7 @@ impl App {
                 broken: None,
             }),
             clock,
+            forced: ForcedReplies::default(),
         })
     }
 
@@ -86,6 +89,7 @@ impl App {
                 broken: None,
             }),
             clock,
+            forced: ForcedReplies::default(),
         }
     }
 
@@ -158,6 +162,19 @@ impl App {
         }
         let now = self.clock.now();
         Ok(op(&inner.service, now))
+    }
+
+    /// The answers armed for the device endpoints' next requests (fault injection).
+    pub fn forced_replies(&self) -> &ForcedReplies {
+        &self.forced
+    }
+
+    /// Swaps the app's domain state with `other`. For a simulation that owns the state
+    /// between device requests (`provlab run --net loopback`) and lends it to the real
+    /// endpoints for each request; the store is not touched, so use it with an in-memory
+    /// store that nothing replays.
+    pub fn swap_service(&self, other: &mut Service) {
+        std::mem::swap(&mut self.lock().service, other);
     }
 
     /// Every stored event, in order (for tests and diagnostics).

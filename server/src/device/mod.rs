@@ -7,6 +7,7 @@
 //!   HTTPS (rustls, HTTP/1.1 via hyper), one request per TLS connection.
 //! * [`coap`]: `p/auth-jwt`, `p/cmd` (Block2) and `p/rsp` over CoAP over DTLS 1.2, with
 //!   the DTLS engine behind a small interface ([`coap::dtls`]).
+//! * [`forced`]: answers armed for the next request (fault injection for simulations and labs).
 //! * [`query`]: the fetch query both transports share, parsed strictly.
 //! * [`auth`]: device JWT authentication through the [`crate::app::App`], logging every
 //!   acceptance without a signature check.
@@ -21,6 +22,7 @@
 
 pub mod auth;
 pub mod coap;
+pub mod forced;
 pub mod https;
 pub mod log;
 pub mod pki;

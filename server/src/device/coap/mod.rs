@@ -96,6 +96,10 @@ async fn run_session(app: Arc<App>, mut session: DtlsSession) {
                 break;
             }
         }
+        if coap.wants_close() {
+            tracing::info!(%peer, "ending the DTLS session (forced close)");
+            break;
+        }
     }
     let device = coap
         .device()

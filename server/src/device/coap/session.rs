@@ -48,6 +48,7 @@ use coap_lite::{
 use super::block::{block2_slice, Block1Assembly, Block1Step, BlockError, BlockOpt};
 use super::dedup::DedupCache;
 use crate::app::{App, AppError};
+use crate::device::forced::{DeviceRoute, ForcedReply};
 use crate::device::{auth, log, query};
 use crate::domain;
 use crate::domain::service::{DeviceAuth, Fetch, FetchResult};
@@ -70,6 +71,10 @@ pub struct CoapSession {
     /// A `p/rsp` body arriving in Block1 blocks.
     upload: Block1Assembly,
     next_message_id: u16,
+    /// Message ids a forced silence swallowed (their retransmissions stay unanswered).
+    silenced: Vec<u16>,
+    /// A forced `close` asked to end the session.
+    closing: bool,
 }
 
 /// A response before it is encoded.
@@ -138,6 +143,8 @@ impl CoapSession {
             commands: None,
             upload: Block1Assembly::default(),
             next_message_id: 0x5a00,
+            silenced: Vec::new(),
+            closing: false,
         }
     }
 
@@ -158,6 +165,9 @@ impl CoapSession {
             return None;
         }
         let message_id = packet.header.message_id;
+        if self.silenced.contains(&message_id) {
+            return None;
+        }
         if let Some(cached) = self.dedup.get(message_id, now) {
             tracing::debug!(peer = %self.peer, message_id, "retransmitted request: same response");
             return Some(cached.to_vec());
@@ -165,7 +175,37 @@ impl CoapSession {
         let confirmable = kind == MessageType::Confirmable;
         let bytes = match packet.header.code {
             MessageClass::Request(method) => {
-                let reply = self.request(app, method, &packet);
+                let forced =
+                    forced_route(method, &packet).and_then(|r| app.forced_replies().take(r));
+                let reply = match forced {
+                    None => self.request(app, method, &packet),
+                    Some(forced) => {
+                        tracing::info!(peer = %self.peer, message_id, ?forced, "CoAP request: forced answer");
+                        match forced {
+                            ForcedReply::Status {
+                                coap_class,
+                                coap_detail,
+                                ..
+                            } => {
+                                let code = match MessageClass::from(
+                                    (coap_class << 5) | (coap_detail & 0x1f),
+                                ) {
+                                    MessageClass::Response(code) => code,
+                                    _ => ResponseType::InternalServerError,
+                                };
+                                Reply::error(code, "forced answer")
+                            }
+                            ForcedReply::Close => {
+                                self.closing = true;
+                                return None;
+                            }
+                            ForcedReply::Silence => {
+                                self.silenced.push(message_id);
+                                return None;
+                            }
+                        }
+                    }
+                };
                 self.encode(&packet, confirmable, reply)
             }
             // An empty CON is a CoAP ping; a response or reserved code is not for a server.
@@ -174,6 +214,11 @@ impl CoapSession {
         };
         self.dedup.insert(message_id, now, bytes.clone());
         Some(bytes)
+    }
+
+    /// Whether a forced `close` asked to end this session.
+    pub fn wants_close(&self) -> bool {
+        self.closing
     }
 
     /// A datagram coap-lite cannot parse: Reset if its header says CON, else nothing.
@@ -433,6 +478,16 @@ fn reset(message_id: u16) -> Vec<u8> {
 
 /// The Uri-Path segments joined with `/`, empty segments dropped (the SDK's
 /// `/.dtls/suspend` may arrive with a leading empty one). `None` if not UTF-8.
+/// The route a request can have a forced answer for.
+fn forced_route(method: RequestType, packet: &Packet) -> Option<DeviceRoute> {
+    match (uri_path(packet)?.as_str(), method) {
+        ("p/auth-jwt" | "p/auth", RequestType::Post) => Some(DeviceRoute::Auth),
+        ("p/cmd", RequestType::Get) => Some(DeviceRoute::Fetch),
+        ("p/rsp", RequestType::Post) => Some(DeviceRoute::Report),
+        _ => None,
+    }
+}
+
 fn uri_path(packet: &Packet) -> Option<String> {
     let mut segments = Vec::new();
     if let Some(list) = packet.get_option(CoapOption::UriPath) {

@@ -7,7 +7,6 @@
 
 pub mod handler;
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,6 +25,7 @@ use tokio_rustls::TlsAcceptor;
 
 use self::handler::{Method, Request, Response, MAX_BODY};
 use crate::app::App;
+use crate::device::forced::{DeviceRoute, ForcedReply};
 
 /// Connections served at once; further ones are closed at once.
 pub const MAX_CONNECTIONS: usize = 256;
@@ -120,7 +120,7 @@ async fn connection(
     };
     let service = service_fn(move |request| {
         let app = app.clone();
-        async move { Ok::<_, Infallible>(respond(&app, peer, request).await) }
+        async move { respond(&app, peer, request).await }
     });
     let served = http1::Builder::new()
         .keep_alive(false)
@@ -133,12 +133,18 @@ async fn connection(
     }
 }
 
-/// Reads the request (body bounded by [`MAX_BODY`]), runs the handler, builds the response.
+/// A request the connection drops instead of answering (a forced `close`).
+#[derive(Debug, thiserror::Error)]
+#[error("connection closed without an answer (forced)")]
+struct ForcedClose;
+
+/// Reads the request (body bounded by [`MAX_BODY`]), runs the handler (or gives the answer
+/// armed for it, see [`crate::device::forced`]), builds the response.
 async fn respond(
     app: &App,
     peer: SocketAddr,
     request: hyper::Request<Incoming>,
-) -> hyper::Response<Full<Bytes>> {
+) -> Result<hyper::Response<Full<Bytes>>, ForcedClose> {
     let (parts, body) = request.into_parts();
     let method = match parts.method {
         hyper::Method::GET => Method::Get,
@@ -153,9 +159,25 @@ async fn respond(
             } else {
                 Response::text(400, format!("cannot read the body: {e}"))
             };
-            return to_hyper(response);
+            return Ok(to_hyper(response));
         }
     };
+    let route = match (&method, parts.uri.path()) {
+        (Method::Get, handler::COMMANDS_PATH) => Some(DeviceRoute::Fetch),
+        (Method::Post, handler::RESPONSE_PATH) => Some(DeviceRoute::Report),
+        _ => None,
+    };
+    if let Some(forced) = route.and_then(|r| app.forced_replies().take(r)) {
+        tracing::info!(%peer, path = parts.uri.path(), ?forced, "HTTPS request: forced answer");
+        return match forced {
+            ForcedReply::Status { http, .. } => {
+                Ok(to_hyper(Response::text(http, format!("{http} (forced)"))))
+            }
+            ForcedReply::Close => Err(ForcedClose),
+            // The connection's time limit ends the wait.
+            ForcedReply::Silence => std::future::pending().await,
+        };
+    }
     let header = |name| {
         parts
             .headers
@@ -181,7 +203,7 @@ async fn respond(
         status = handled.status,
         "HTTPS request"
     );
-    to_hyper(handled)
+    Ok(to_hyper(handled))
 }
 
 /// The hyper response for a handler response.
