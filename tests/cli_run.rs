@@ -148,18 +148,31 @@ fn repeat_and_fleet_modes_run() {
 }
 
 #[test]
-fn loopback_is_refused_clearly() {
+fn loopback_runs_over_real_sockets_and_replays_with_the_flag() {
     let out = provlab(&[
         "run",
         "scenarios/01-happy-path-http.toml",
+        "scenarios/02-happy-path-coap.toml",
+        "scenarios/18-lossy-link.toml",
         "--net",
         "loopback",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("in-memory link"), "{text}");
+    assert_eq!(text.lines().last(), Some("2 passed, 0 failed, 1 skipped"));
+    let dir = scratch("loopback-fail");
+    let file = dir.join("wrong.toml");
+    std::fs::write(&file, FAILING).expect("write scenario");
+    let file = file.to_str().expect("utf-8");
+    let out = provlab(&["run", file, "--seed", "9", "--net", "loopback"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert!(
-        stdout(&out).contains("not available yet"),
-        "{}",
-        stdout(&out)
+        text.contains(&format!(
+            "replay: provlab run {file} --seed 9 --net loopback"
+        )),
+        "{text}"
     );
 }
 

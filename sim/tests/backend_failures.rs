@@ -1,6 +1,6 @@
 //! What the backend reports when things do not go as the scenario says: unmet
-//! expectations with the replay command, refused owner actions, unsupported fault
-//! shapes, loopback mode.
+//! expectations with the replay command, refused owner actions, loopback capabilities. (Every
+//! fault shape is supported: `backend_fault_shapes.rs` runs them.)
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod backend_support;
@@ -64,23 +64,18 @@ fn an_unexpected_refusal_fails_the_scenario() {
 }
 
 #[test]
-fn unsupported_fault_shapes_are_errors_that_say_why() {
-    let text = WRONG_STATUS.replace(
-        "[[step]]\ntrigger",
-        "[[fault]]\nservice = { request = \"fetch\", answer = \"silence\" }\n[[step]]\ntrigger",
-    );
-    let result = run(&inline(&text, "x.toml"), None);
-    let Outcome::Error { message } = &result.outcome else {
-        panic!("{:?}", result.outcome);
-    };
-    assert!(message.contains("`silence` are not supported"), "{message}");
-}
-
-#[test]
-fn loopback_mode_is_not_available_yet() {
+fn loopback_mode_skips_link_faults_with_the_reason() {
     let factory = SimBackendFactory::new(SimOptions {
         net: NetMode::Loopback,
     });
-    let err = factory.create().err().unwrap();
-    assert!(err.to_string().contains("not available yet"), "{err}");
+    let backend = factory.create().unwrap();
+    let reason = backend
+        .capabilities()
+        .check(provlab_harness::Capability::LinkFaults)
+        .unwrap_err()
+        .to_owned();
+    assert!(reason.contains("in-memory link"), "{reason}");
+    assert!(backend
+        .capabilities()
+        .has(provlab_harness::Capability::ServiceFaults));
 }

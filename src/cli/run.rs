@@ -51,8 +51,9 @@ pub struct RunArgs {
     /// service, repeating its steps and expectations for every clone.
     #[arg(long, value_name = "N")]
     devices: Option<NonZeroUsize>,
-    /// Where devices talk to the service: the in-memory link in virtual time, or real
-    /// loopback sockets (not available yet).
+    /// Where devices talk to the service: the in-memory link (deterministic), or real
+    /// TLS/DTLS sockets on 127.0.0.1 to the service's real device endpoints (both in
+    /// virtual time; loopback skips loss and partition faults).
     #[arg(long, value_enum, default_value_t = NetArg::Memory)]
     net: NetArg,
 }
@@ -62,7 +63,7 @@ pub struct RunArgs {
 enum NetArg {
     /// The world's in-memory link (virtual time).
     Memory,
-    /// Loopback sockets (not available yet).
+    /// Real sockets on 127.0.0.1 to the real HTTPS and CoAP/DTLS endpoints.
     Loopback,
 }
 
@@ -88,6 +89,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         NetArg::Memory => NetMode::InMemory,
         NetArg::Loopback => NetMode::Loopback,
     };
+    let mut replay_flags = String::new();
+    if let Some(n) = args.devices {
+        replay_flags.push_str(&format!(" --devices {n}"));
+    }
+    if net == NetMode::Loopback {
+        replay_flags.push_str(" --net loopback");
+    }
     let jobs = jobs_for(&scenarios, &args);
     let threads = args
         .jobs
@@ -99,10 +107,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         &jobs,
         SimOptions { net },
         threads,
-        |result, job| print::result_line(result, job.repetition, args.devices),
+        |result, job| print::result_line(result, job.repetition, &replay_flags),
     );
     let wall = started.elapsed();
-    print::repeat_differences(&results, &jobs);
+    print::repeat_differences(&results, &jobs, &replay_flags);
     if let Some(n) = args.devices {
         print::fleet_rate(n.get(), scenarios.len(), wall);
     }

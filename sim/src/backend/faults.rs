@@ -1,5 +1,7 @@
-//! Scenario faults in the world: modem fault rules, link faults, forced service answers,
-//! handshake failures, power cuts, network time and clock jumps, switched on and off.
+//! Scenario faults in the world: modem fault rules, link faults, forced service answers
+//! (statuses, closed connections, silence), handshake failures (counted with `nth`/`times`),
+//! power cuts at every point of the client's work (`nth`, `off_for`), network time and clock
+//! jumps, switched on and off. Every fault shape of the scenario format is supported.
 
 use provlab_client::CoapCode;
 use provlab_harness::scenario::{
@@ -24,10 +26,10 @@ enum Applied {
     Link(LinkFault),
     /// A forced service answer.
     Service(world::ServiceFault),
-    /// Every handshake fails.
-    Handshake,
-    /// A power cut armed at a point.
-    PowerCut(world::PowerCutPoint, Option<std::time::Duration>),
+    /// Handshakes fail (counted).
+    Handshake(world::HandshakeFault),
+    /// A power cut armed at a point: where, at the nth time, power off for how long.
+    PowerCut(world::PowerCutPoint, u32, Option<std::time::Duration>),
     /// No network time.
     NetworkTimeAbsent,
     /// A clock jump (forward?, by).
@@ -81,7 +83,8 @@ pub fn set(sim: &mut Sim, name: &str, on: bool) -> Result<(), BackendError> {
     Ok(())
 }
 
-/// How the world applies a fault kind, or why it cannot.
+/// How the world applies a fault kind, or why it cannot (a CoAP code that does not parse;
+/// the loader refuses those first).
 fn applied(kind: &FaultKind) -> Result<Applied, String> {
     Ok(match kind {
         FaultKind::Modem(m) => Applied::Modem {
@@ -91,12 +94,16 @@ fn applied(kind: &FaultKind) -> Result<Applied, String> {
         FaultKind::Link(l) => Applied::Link(l.clone()),
         FaultKind::Service(s) => Applied::Service(service_fault(s)?),
         FaultKind::Handshake(h) => {
-            if h.nth.is_some() || h.times.is_some() {
-                return Err("the simulation fails every handshake while the fault is on; `nth`/`times` are not supported (switch the fault with fault_on/fault_off instead)".to_owned());
+            let mut fault = world::HandshakeFault::every();
+            if let Some(n) = h.nth {
+                fault = fault.nth(n);
             }
-            Applied::Handshake
+            if let Some(t) = h.times {
+                fault = fault.times(t);
+            }
+            Applied::Handshake(fault)
         }
-        FaultKind::PowerCut(p) => power_cut(p)?,
+        FaultKind::PowerCut(p) => power_cut(p),
         FaultKind::NetworkTime(_) => Applied::NetworkTimeAbsent,
         FaultKind::ClockJump(ClockJump::Forward(d)) => Applied::ClockJump(true, d.to_std()),
         FaultKind::ClockJump(ClockJump::Back(d)) => Applied::ClockJump(false, d.to_std()),
@@ -132,17 +139,22 @@ fn service_fault(s: &ServiceFault) -> Result<world::ServiceFault, String> {
         RequestKind::Auth => Endpoint::Auth,
         RequestKind::Any => Endpoint::Any,
     };
-    let (http, coap) = match &s.answer {
-        ServiceAnswer::Http(status) => (*status, coap_for_http(*status)),
+    let answer = match &s.answer {
+        ServiceAnswer::Http(status) => world::ForcedAnswer::Status {
+            http: *status,
+            coap: coap_for_http(*status),
+        },
         ServiceAnswer::Coap(code) => {
             let code = parse_coap(code).ok_or_else(|| format!("bad CoAP code `{code}`"))?;
-            (http_for_coap(code), code)
+            world::ForcedAnswer::Status {
+                http: http_for_coap(code),
+                coap: code,
+            }
         }
-        ServiceAnswer::Close | ServiceAnswer::Silence => {
-            return Err("the simulation's forced service answers are statuses only; `close` and `silence` are not supported yet (use a link partition for silence)".to_owned())
-        }
+        ServiceAnswer::Close => world::ForcedAnswer::Close,
+        ServiceAnswer::Silence => world::ForcedAnswer::Silence,
     };
-    let mut fault = world::ServiceFault::new(endpoint, http, coap);
+    let mut fault = world::ServiceFault::answering(endpoint, answer);
     if let Some(n) = s.nth {
         fault = fault.nth(n);
     }
@@ -172,25 +184,16 @@ fn parse_coap(text: &str) -> Option<CoapCode> {
     Some(CoapCode::new(class.parse().ok()?, detail.parse().ok()?))
 }
 
-fn power_cut(p: &PowerCut) -> Result<Applied, String> {
-    if p.nth.is_some_and(|n| n > 1) {
-        return Err("the simulation cuts power at the first time the point is reached; `nth` > 1 is not supported yet".to_owned());
-    }
+/// A scenario power cut as the world arms it (see [`world::PowerCutPoint`] for where each
+/// point is in the simulation).
+fn power_cut(p: &PowerCut) -> Applied {
     let point = match p.at {
+        PowerCutPoint::AfterFetch => world::PowerCutPoint::AfterFetch,
+        PowerCutPoint::AfterCommand => world::PowerCutPoint::AfterCommand,
         PowerCutPoint::BeforeReport => world::PowerCutPoint::BeforeReport,
-        other => {
-            return Err(format!(
-                "power cuts at `{}` are not supported by the simulation yet (only `before_report`)",
-                match other {
-                    PowerCutPoint::AfterFetch => "after_fetch",
-                    PowerCutPoint::AfterCommand => "after_command",
-                    PowerCutPoint::NvmWrite => "nvm_write",
-                    PowerCutPoint::BeforeReport => "before_report",
-                }
-            ))
-        }
+        PowerCutPoint::NvmWrite => world::PowerCutPoint::NvmWrite,
     };
-    Ok(Applied::PowerCut(point, p.off_for.map(|d| d.to_std())))
+    Applied::PowerCut(point, p.nth.unwrap_or(1), p.off_for.map(|d| d.to_std()))
 }
 
 /// Switches an installed fault on or off in the world (no effect if already so).
@@ -245,22 +248,23 @@ fn switch(sim: &mut Sim, installed: &mut Installed, on: bool) -> Result<(), Back
             if on {
                 world.add_service_fault(fault.clone());
             } else {
-                let f = fault.clone();
-                world.link_faults_mut().service.retain(|s| {
-                    !(s.endpoint == f.endpoint
-                        && s.http_status == f.http_status
-                        && s.coap_code == f.coap_code)
-                });
+                world.remove_service_fault(fault);
             }
         }
-        Applied::Handshake => world.set_handshake_failure(on),
-        Applied::PowerCut(point, off) => {
+        Applied::Handshake(fault) => {
             if on {
-                match off {
-                    Some(off) => world.power_cut_for(dev, point.clone(), *off),
-                    None => world.power_cut(dev, point.clone()),
-                }
-                .map_err(fail)?;
+                world.add_handshake_fault(fault.clone());
+            } else {
+                world.remove_handshake_fault(fault);
+            }
+        }
+        Applied::PowerCut(point, nth, off) => {
+            if on {
+                world
+                    .power_cut_at(dev, point.clone(), *nth, *off)
+                    .map_err(fail)?;
+            } else {
+                world.disarm_power_cut(dev, point).map_err(fail)?;
             }
         }
         Applied::NetworkTimeAbsent => world.set_network_time(dev, !on).map_err(fail)?,

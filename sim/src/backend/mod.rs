@@ -24,12 +24,12 @@ use std::collections::BTreeMap;
 use provlab_harness::scenario::Step;
 use provlab_harness::transcript::{Entry, EntryKind, Lane};
 use provlab_harness::{
-    Backend, BackendError, BackendFactory, Capabilities, Duration, Observation, Scenario,
-    StepOutcome, Transcript, WaitOutcome,
+    Backend, BackendError, BackendFactory, Capabilities, Capability, Duration, Observation,
+    Scenario, StepOutcome, Transcript, WaitOutcome,
 };
 use provlab_server::domain::{Error as DomainError, RuleId, Service, Timestamp};
 
-use crate::world::{DeviceId, World};
+use crate::world::{DeviceId, World, WorldNet};
 use content::LabCredentials;
 use observe::ObservationCache;
 
@@ -39,7 +39,8 @@ pub enum NetMode {
     /// The world's in-memory link, in virtual time (the default).
     #[default]
     InMemory,
-    /// Real loopback sockets (`--net loopback`): not available yet.
+    /// Real sockets on 127.0.0.1 to the real device endpoints (`--net loopback`), still in
+    /// virtual time; see [`crate::world::WorldNet::Loopback`].
     Loopback,
 }
 
@@ -78,17 +79,17 @@ impl BackendFactory for SimBackendFactory {
 #[derive(Debug)]
 pub struct SimBackend {
     sim: Option<Sim>,
+    options: SimOptions,
 }
 
+/// Why loopback runs skip link faults.
+const LOOPBACK_LINK_FAULTS: &str =
+    "datagram loss and partitions need the in-memory link: real loopback sockets do not lose datagrams (run without --net loopback)";
+
 impl SimBackend {
-    /// A backend with `options`; loopback networking is refused (not implemented yet).
+    /// A backend with `options`.
     pub fn new(options: SimOptions) -> Result<Self, BackendError> {
-        match options.net {
-            NetMode::InMemory => Ok(Self { sim: None }),
-            NetMode::Loopback => Err(BackendError::Setup(
-                "`--net loopback` is not available yet: the simulation runs on its in-memory link only (leave out --net)".to_owned(),
-            )),
-        }
+        Ok(Self { sim: None, options })
     }
 
     fn sim(&mut self) -> Result<&mut Sim, BackendError> {
@@ -109,11 +110,20 @@ impl Backend for SimBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::all()
+        match self.options.net {
+            NetMode::InMemory => Capabilities::all(),
+            NetMode::Loopback => {
+                Capabilities::all().without(Capability::LinkFaults, LOOPBACK_LINK_FAULTS)
+            }
+        }
     }
 
     fn setup(&mut self, scenario: &Scenario, seed: u64) -> Result<(), BackendError> {
-        self.sim = Some(setup::build(scenario, seed)?);
+        let net = match self.options.net {
+            NetMode::InMemory => WorldNet::InMemory,
+            NetMode::Loopback => WorldNet::Loopback,
+        };
+        self.sim = Some(setup::build(scenario, seed, net)?);
         Ok(())
     }
 

@@ -16,18 +16,22 @@ use super::faults;
 use super::observe::ObservationCache;
 use super::Sim;
 use crate::world::seeds::derive;
-use crate::world::{DeviceSpec, RootCa, World, WorldConfig};
+use crate::world::{DeviceSpec, RootCa, World, WorldConfig, WorldNet};
 
 /// The world's own member (never named by scenarios: names may not contain spaces… but
 /// may contain `-`, so the name is deliberately unlikely).
 const WORLD_MEMBER: &str = "provlab-world-operator";
 
 /// Builds the simulation of `scenario` with `seed`.
-pub fn build(scenario: &Scenario, seed: u64) -> Result<Sim, BackendError> {
+pub fn build(scenario: &Scenario, seed: u64, net: WorldNet) -> Result<Sim, BackendError> {
     let mut config = WorldConfig::new(seed);
     config.owner_name = WORLD_MEMBER.to_owned();
+    config.net = net;
     let world = World::new(config).map_err(setup_err)?;
-    let lab = LabCredentials::new(seed, world.lab_ca());
+    let mut lab = LabCredentials::new(seed, world.lab_ca());
+    if let Some(untrusted) = world.untrusted_ca() {
+        lab.untrusted_ca = untrusted.to_owned();
+    }
     let mut sim = Sim {
         world,
         lab,

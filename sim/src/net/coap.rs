@@ -32,6 +32,13 @@ use super::{NetError, RootCa};
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 4096;
+/// Request payloads above this many bytes go block-wise (coap-lite encodes messages of at
+/// most 1280 bytes; this leaves room for the options).
+pub const BLOCK1_THRESHOLD: usize = 1024;
+/// The Block1 block size.
+pub const BLOCK1_SIZE: usize = 1024;
+/// SZX of [`BLOCK1_SIZE`] (2^(6+4) = 1024).
+const BLOCK1_SZX: u8 = 6;
 
 /// RFC 7252 §4.8 transmission parameters, and the handshake limit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,11 +181,45 @@ impl CoapDtlsTransport {
         }
     }
 
-    /// Sends `request` and waits for its answer; the error says how it failed.
+    /// Sends `request` and waits for its answer; the error says how it failed. A payload
+    /// over [`BLOCK1_THRESHOLD`] bytes goes in Block1 blocks of [`BLOCK1_SIZE`] bytes
+    /// (RFC 7959 §2.5), as Zephyr's `coap_client` under the SDK sends a large request:
+    /// each block is its own confirmable exchange, 2.31 Continue asks for the next, and the
+    /// answer to the last block is the request's answer.
     pub async fn exchange(&mut self, request: &CoapRequest) -> Result<CoapResponse, NetError> {
+        if request.payload.len() <= BLOCK1_THRESHOLD {
+            return self.exchange_one(request, None).await;
+        }
+        let blocks: Vec<&[u8]> = request.payload.chunks(BLOCK1_SIZE).collect();
+        let last = blocks.len().saturating_sub(1);
+        for (num, chunk) in blocks.into_iter().enumerate() {
+            let mut block = request.clone();
+            block.payload = chunk.to_vec();
+            let option = Block2 {
+                num: u32::try_from(num).unwrap_or(u32::MAX),
+                more: num < last,
+                szx: BLOCK1_SZX,
+            };
+            let response = self.exchange_one(&block, Some(option)).await?;
+            if num == last || response.code != CoapCode::new(2, 31) {
+                return Ok(response);
+            }
+        }
+        Err(NetError::Closed("empty Block1 transfer".into()))
+    }
+
+    /// One message exchange, with a Block1 option when given.
+    async fn exchange_one(
+        &mut self,
+        request: &CoapRequest,
+        block1: Option<Block2>,
+    ) -> Result<CoapResponse, NetError> {
         let mid = self.take_mid();
         let token = self.take_token();
-        let packet = build_packet(request, mid, &token);
+        let mut packet = build_packet(request, mid, &token);
+        if let Some(block) = block1 {
+            packet.add_option(CoapOption::Block1, encode_block(block));
+        }
         let bytes = packet
             .to_bytes()
             .map_err(|e| NetError::Closed(format!("cannot encode the request: {e:?}")))?;

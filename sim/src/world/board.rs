@@ -5,7 +5,7 @@
 //! the device on and off.
 
 use provlab_client::{Action, AtReply, Client, Event, Input, Timestamp};
-use provlab_proto::records::decode_responses;
+use provlab_proto::records::{decode_responses, Command};
 
 use super::device::{Exchanged, PowerCutPoint};
 use super::net::ExKind;
@@ -105,6 +105,7 @@ impl World {
                 self.transcript
                     .message(now, client_lane, Lane::Service, "DTLS close");
                 self.devices[dev].session = None;
+                self.loopback_close(dev);
             }
             Action::Event(event) => self.on_event(dev, event),
             Action::StoreSetting { key, value } => {
@@ -158,13 +159,27 @@ impl World {
             &line,
         );
         let now_unix = self.now_unix();
+        self.devices[dev].last_at = Some(line.clone());
+        let flash_before = if self.nvm_cut_armed(dev) {
+            self.flash_snapshot(dev)
+        } else {
+            None
+        };
         let reply = self.devices[dev].modem.execute_str(now_unix, &line);
-        let cut = self.devices[dev].cut_points.iter().position(
+        if let Some(before) = flash_before {
+            if self.flash_written_since(dev, &before) {
+                if let Some(cut) = self.reach_cut_point(dev, |p| *p == PowerCutPoint::NvmWrite) {
+                    self.cut_during_nvm_write(dev, before, cut);
+                    return;
+                }
+            }
+        }
+        let cut = self.reach_cut_point(
+            dev,
             |p| matches!(p, PowerCutPoint::AfterAt(prefix) if line.starts_with(prefix.as_str())),
         );
-        if let Some(i) = cut {
-            self.devices[dev].cut_points.remove(i);
-            self.cut_power(dev, &format!("power cut after {line:?} executed"));
+        if let Some(cut) = cut {
+            self.fire_cut(dev, cut, &format!("power cut after {line:?} executed"));
             return;
         }
         let at = now
@@ -194,11 +209,58 @@ impl World {
         };
         self.transcript
             .message(now, Lane::Modem(name.clone()), Lane::Client(name), text);
-        self.feed(dev, Input::AtAnswer(reply));
+        let cursor = self.devices[dev]
+            .client
+            .as_ref()
+            .map(|c| c.cursor().to_owned());
+        self.handle_input(dev, Input::AtAnswer(reply));
+        if let Some(command) = self.command_done(dev, cursor.as_deref()) {
+            if let Some(cut) = self.reach_cut_point(dev, |p| *p == PowerCutPoint::AfterCommand) {
+                self.fire_cut(
+                    dev,
+                    cut,
+                    &format!("power cut after command {command} executed"),
+                );
+                return;
+            }
+        }
+        self.pump(dev);
+    }
+
+    /// The command record whose execution on the modem the answer just handed to the client
+    /// completed, if any: the client moved its cursor (it took the answer as the record's
+    /// final one, not a buffer-growth retry) and the answered AT line is the line of a
+    /// delivered AT record. Gives the record's id.
+    fn command_done(&self, dev: usize, cursor_before: Option<&str>) -> Option<String> {
+        let d = &self.devices[dev];
+        let moved = d.client.as_ref().map(|c| c.cursor()) != cursor_before;
+        let line = d.last_at.as_deref()?;
+        if !moved {
+            return None;
+        }
+        d.records.iter().rev().find_map(|r| match r {
+            Exchanged::Delivered {
+                command:
+                    Command::At {
+                        id,
+                        set_command,
+                        parameters,
+                        ..
+                    },
+                ..
+            } if line == format!("AT{set_command}={parameters}") => Some(id.as_str().to_owned()),
+            _ => None,
+        })
     }
 
     /// Hands an input to the client and runs what follows.
     pub(super) fn feed(&mut self, dev: usize, input: Input) {
+        self.handle_input(dev, input);
+        self.pump(dev);
+    }
+
+    /// Hands an input to the client (its actions stay queued).
+    fn handle_input(&mut self, dev: usize, input: Input) {
         let now = Timestamp(self.now_ms);
         let name = self.devices[dev].name.clone();
         let Some(client) = self.devices[dev].client.as_mut() else {
@@ -211,7 +273,6 @@ impl World {
                 format!("input refused: {e}"),
             );
         }
-        self.pump(dev);
     }
 
     /// The application's own AT command (not the client's), answered at once.
@@ -341,19 +402,16 @@ impl World {
         );
     }
 
-    /// Whether an armed "before report" cut fires now (it then cuts the power).
+    /// Counts a report about to be sent against the armed "before report" cuts; whether one
+    /// fires now (it then cuts the power).
     fn cut_before_report(&mut self, dev: usize) -> bool {
-        let d = &mut self.devices[dev];
-        let Some(i) = d
-            .cut_points
-            .iter()
-            .position(|p| *p == PowerCutPoint::BeforeReport)
-        else {
-            return false;
-        };
-        d.cut_points.remove(i);
-        self.cut_power(dev, "power cut before the report");
-        true
+        match self.reach_cut_point(dev, |p| *p == PowerCutPoint::BeforeReport) {
+            Some(cut) => {
+                self.fire_cut(dev, cut, "power cut before the report");
+                true
+            }
+            None => false,
+        }
     }
 
     /// Cuts the power: the client's RAM state is gone, the modem reloads its NVM, pending

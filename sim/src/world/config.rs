@@ -28,6 +28,19 @@ pub struct WorldConfig {
     pub power_off_time: Duration,
     /// Name of the service's owner member (`owner` in transcripts).
     pub owner_name: String,
+    /// Where the devices' requests go.
+    pub net: WorldNet,
+}
+
+/// Where the devices' requests go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WorldNet {
+    /// The in-memory link, with modelled handshakes and loss (deterministic).
+    #[default]
+    InMemory,
+    /// Real sockets on 127.0.0.1 to the real device endpoints, TLS and DTLS included (same
+    /// outcomes, not byte-deterministic; loss and partitions need the in-memory link).
+    Loopback,
 }
 
 impl WorldConfig {
@@ -43,6 +56,7 @@ impl WorldConfig {
             attach_delay: Duration::from_secs(2),
             power_off_time: Duration::from_secs(1),
             owner_name: "owner".to_owned(),
+            net: WorldNet::InMemory,
         }
     }
 }

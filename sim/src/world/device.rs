@@ -73,7 +73,9 @@ pub struct ExchangeLog {
     pub responses: Vec<Response>,
 }
 
-/// Where a power cut strikes.
+/// Where a power cut strikes. The points of the client's work (every variant but `Now`
+/// and `After`) are counted: an armed cut fires the `nth` time its point is reached
+/// ([`super::World::power_cut_at`]), across reboots, and fires once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PowerCutPoint {
     /// Right away.
@@ -86,6 +88,32 @@ pub enum PowerCutPoint {
     /// Right after the modem executed the next AT line starting with this prefix (its
     /// answer never reaches the client).
     AfterAt(String),
+    /// Right after a fetch answer carrying commands reached the device (an HTTP 200 with a
+    /// body, or the last CoAP block of a non-empty `p/cmd` answer), before the client sees
+    /// it: the service delivered the commands, the device executed none.
+    AfterFetch,
+    /// Right after a command record of a batch executed on the modem: the client took the
+    /// modem's final answer to the record's AT line (its cursor moved to the record) and
+    /// has not run anything else yet. Counts AT records as the device executes them (a key
+    /// generation is two records: the delete of the old key and the `%KEYGEN`); config
+    /// and finished records do not run on the modem and are not counted.
+    AfterCommand,
+    /// During a write of the modem's NVM image (a `%CMNG` write or delete, a `%KEYGEN`):
+    /// the write is cut at one of its file-system steps, and after power-up the NVM holds
+    /// the image from before or after the write, never a mix (see [`super::World`]'s
+    /// power-cut notes). The modem's answer never reaches the client.
+    NvmWrite,
+}
+
+/// A power cut armed at a point of the client's work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ArmedCut {
+    /// Where.
+    pub point: PowerCutPoint,
+    /// How many more times the point is reached before the cut fires (1: the next time).
+    pub left: u32,
+    /// How long the power stays off (`None`: the world's default).
+    pub off_for: Option<std::time::Duration>,
 }
 
 /// One device's state in the world.
@@ -94,6 +122,8 @@ pub(crate) struct Device {
     pub spec: DeviceSpec,
     pub modem: Modem,
     pub flash: SharedFs,
+    /// The same flash as [`MemFs`], for power cuts during NVM writes.
+    pub flash_mem: Arc<Mutex<MemFs>>,
     pub client: Option<Client>,
     pub boot: u64,
     pub powered: bool,
@@ -102,7 +132,9 @@ pub(crate) struct Device {
     pub records: Vec<Exchanged>,
     pub token: Option<AttestationToken>,
     pub session: Option<CoapSession>,
-    pub cut_points: Vec<PowerCutPoint>,
+    pub cut_points: Vec<ArmedCut>,
+    /// The client's AT line the modem executed last (its answer is the next to arrive).
+    pub last_at: Option<String>,
     pub next_mid: u16,
     pub exchanges: Vec<ExchangeLog>,
     /// How long the next power cut keeps the device off (else the world's default).
@@ -133,7 +165,8 @@ impl Device {
             device: spec.name.clone(),
             reason,
         };
-        let flash: SharedFs = Arc::new(Mutex::new(MemFs::new()));
+        let flash_mem = Arc::new(Mutex::new(MemFs::new()));
+        let flash: SharedFs = flash_mem.clone();
         let store = NvmStore::on_fs(MODEM_NVM_PATH, Arc::clone(&flash));
         let mut creds = CredentialStore::new();
         let root_tag = spec.client.root_ca_sec_tag;
@@ -171,6 +204,7 @@ impl Device {
             name: spec.name.clone(),
             modem,
             flash,
+            flash_mem,
             client: None,
             boot: 0,
             powered: false,
@@ -180,6 +214,7 @@ impl Device {
             token: None,
             session: None,
             cut_points: Vec::new(),
+            last_at: None,
             next_mid: first_mid,
             exchanges: Vec::new(),
             next_off: None,

@@ -8,15 +8,21 @@
 //! → 401 / 4.01; not claimed → 403 / 4.01 (service.md); invalid query or body → 400 / 4.00;
 //! unknown path → 404 / 4.04; a domain bug → 500 / 5.00; `/.dtls/suspend` → 4.04
 //! (keep-open unsupported).
+//!
+//! Forced answers ([`ForcedAnswer`], from [`LinkFaults::service_answer`]) replace the real
+//! one before the domain sees the request: a status; `Close`, the connection closes without
+//! a response (HTTP) or the service closes the DTLS session (CoAP), which the device sees as
+//! `TransportFailed(Closed)`; `Silence`, nothing is sent ([`Served::is_silence`]).
 
 use provlab_client::{
     Block2, CoapCode, CoapRequest, CoapResponse, HttpMethod, HttpRequest, HttpResponse, Input,
+    TransportFailure,
 };
 use provlab_proto::records::Command;
 use provlab_server::domain::service::{Fetch, FetchRequest};
 use provlab_server::domain::{DeviceId as ServiceDeviceId, Error, Service, Timestamp};
 
-use super::link::{Endpoint, LinkFaults};
+use super::link::{Endpoint, ForcedAnswer, LinkFaults};
 
 /// The HTTP path of the fetch.
 pub const COMMANDS_PATH: &str = "/v1/provisioning/commands";
@@ -26,7 +32,9 @@ pub const RESPONSE_PATH: &str = "/v1/provisioning/response";
 /// What the service answered, with what the transcript shows of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Served {
-    /// The answer for the client.
+    /// The answer for the client. `TransportFailed(Timeout)` is an injected silence: the
+    /// service sends nothing, and the client gets that timeout from its transport once the
+    /// retransmissions are exhausted ([`Served::is_silence`]).
     pub input: Input,
     /// A one-line summary, e.g. `200 application/cbor, 3 records, 812 bytes`.
     pub summary: String,
@@ -56,6 +64,51 @@ impl Served {
             records: Vec::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// What a forced answer gives an HTTP device (`coap` false) or a CoAP device.
+    fn forced(answer: ForcedAnswer, coap: bool) -> Self {
+        let (input, summary, note) = match answer {
+            ForcedAnswer::Status { http, .. } if !coap => (
+                Input::Http(HttpResponse {
+                    status: Some(http),
+                    body: Vec::new(),
+                }),
+                format!("{http} (injected)"),
+                format!("fault: answer {http}"),
+            ),
+            ForcedAnswer::Status { coap: code, .. } => (
+                Input::Coap(CoapResponse::code(code)),
+                format!("{code} (injected)"),
+                format!("fault: answer {code}"),
+            ),
+            ForcedAnswer::Close => (
+                Input::TransportFailed(TransportFailure::Closed),
+                if coap {
+                    "DTLS session closed, no response (injected)".to_owned()
+                } else {
+                    "connection closed, no response (injected)".to_owned()
+                },
+                "fault: service closes the connection (injected)".to_owned(),
+            ),
+            ForcedAnswer::Silence => (
+                Input::TransportFailed(TransportFailure::Timeout),
+                "no answer (injected)".to_owned(),
+                "fault: service stays silent (injected)".to_owned(),
+            ),
+        };
+        Served {
+            input,
+            summary,
+            records: Vec::new(),
+            notes: vec![note],
+        }
+    }
+
+    /// Whether the service sends nothing (an injected silence): the link delivers no answer,
+    /// to this request or to its retransmissions.
+    pub fn is_silence(&self) -> bool {
+        self.input == Input::TransportFailed(TransportFailure::Timeout)
     }
 }
 
@@ -126,10 +179,8 @@ pub fn serve_http(
         (HttpMethod::Post, RESPONSE_PATH) => Endpoint::Responses,
         _ => return Served::http(404, Vec::new(), "404 Not Found".to_owned()),
     };
-    if let Some((status, _)) = faults.service_answer(endpoint) {
-        let mut served = Served::http(status, Vec::new(), format!("{status} (injected)"));
-        served.notes.push(format!("fault: answer {status}"));
-        return served;
+    if let Some(answer) = faults.service_answer(endpoint) {
+        return Served::forced(answer, false);
     }
     let token = request
         .header("Authorization")
@@ -228,10 +279,8 @@ pub fn serve_coap(
     });
     let first = endpoint != Endpoint::Commands || block.num == 0;
     if first {
-        if let Some((_, code)) = faults.service_answer(endpoint) {
-            let mut served = Served::coap(CoapResponse::code(code), format!("{code} (injected)"));
-            served.notes.push(format!("fault: answer {code}"));
-            return served;
+        if let Some(answer) = faults.service_answer(endpoint) {
+            return Served::forced(answer, true);
         }
     }
     match endpoint {
@@ -348,6 +397,80 @@ pub fn serve_coap(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forced_answers_per_transport() {
+        let status = ForcedAnswer::Status {
+            http: 503,
+            coap: CoapCode::SERVICE_UNAVAILABLE,
+        };
+        let http = Served::forced(status, false);
+        assert_eq!(
+            http.input,
+            Input::Http(HttpResponse {
+                status: Some(503),
+                body: Vec::new()
+            })
+        );
+        assert_eq!(http.notes, ["fault: answer 503"]);
+        let coap = Served::forced(status, true);
+        assert_eq!(
+            coap.input,
+            Input::Coap(CoapResponse::code(CoapCode::SERVICE_UNAVAILABLE))
+        );
+        for over_coap in [false, true] {
+            let closed = Served::forced(ForcedAnswer::Close, over_coap);
+            assert_eq!(
+                closed.input,
+                Input::TransportFailed(TransportFailure::Closed)
+            );
+            assert!(!closed.is_silence());
+            assert_eq!(
+                closed.notes,
+                ["fault: service closes the connection (injected)"]
+            );
+            let silent = Served::forced(ForcedAnswer::Silence, over_coap);
+            assert!(silent.is_silence());
+            assert_eq!(silent.notes, ["fault: service stays silent (injected)"]);
+        }
+        assert!(!http.is_silence());
+    }
+
+    #[test]
+    fn a_forced_answer_keeps_the_request_from_the_domain() {
+        let mut faults = LinkFaults::default();
+        faults
+            .service
+            .push(super::super::link::ServiceFault::close(Endpoint::Responses).nth(1));
+        let mut service = Service::new(provlab_server::domain::service::ServiceConfig::new(1));
+        let request = HttpRequest {
+            method: HttpMethod::Post,
+            host: "h".into(),
+            port: 443,
+            sec_tag: 42,
+            path_and_query: RESPONSE_PATH.into(),
+            headers: Vec::new(),
+            body: vec![0xff],
+        };
+        let now = Timestamp::from_secs(1_700_000_000);
+        let first = serve_http(&mut service, now, &mut faults, &request);
+        assert_eq!(
+            first.input,
+            Input::TransportFailed(TransportFailure::Closed)
+        );
+        // The next report reaches the domain (which refuses the missing JWT).
+        let second = serve_http(&mut service, now, &mut faults, &request);
+        assert!(
+            matches!(
+                second.input,
+                Input::Http(HttpResponse {
+                    status: Some(401),
+                    ..
+                })
+            ),
+            "{second:?}"
+        );
+    }
 
     #[test]
     fn fetch_query_parsing() {

@@ -1,6 +1,8 @@
 //! The in-memory link's fault model (in the spirit of smoltcp's `FaultInjector`):
-//! datagram/segment loss, latency and jitter, partition windows, forced service answers and
-//! forced handshake failures, plus the retransmission policies of the transports.
+//! datagram/segment loss, latency and jitter, partition windows, forced service answers (a
+//! status, a closed connection or silence: [`ForcedAnswer`]) and forced handshake failures
+//! (every handshake, or counted with `nth`/`times`), plus the retransmission policies of the
+//! transports.
 
 use std::time::Duration;
 
@@ -26,16 +28,45 @@ impl Endpoint {
     }
 }
 
-/// "The service answers HTTP status S / CoAP code C" for some matching requests, without
-/// looking at them (the domain does not see them).
+/// What a forced service answer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForcedAnswer {
+    /// An HTTP device gets status `http`, a CoAP device the code `coap`.
+    Status {
+        /// The HTTP status answered.
+        http: u16,
+        /// The CoAP code answered.
+        coap: CoapCode,
+    },
+    /// No answer: the service closes the connection (HTTP: the TCP connection closes
+    /// without a response; CoAP: the DTLS session is closed by the peer).
+    Close,
+    /// No answer at all, to the request and to its retransmissions: the transport gives up
+    /// after its retransmission schedule.
+    Silence,
+}
+
+impl std::fmt::Display for ForcedAnswer {
+    /// The service's doing as the transcript says it: `answers 500 / 5.03`, `closes the
+    /// connection`, `stays silent`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ForcedAnswer::Status { http, coap } => write!(f, "answers {http} / {coap}"),
+            ForcedAnswer::Close => f.write_str("closes the connection"),
+            ForcedAnswer::Silence => f.write_str("stays silent"),
+        }
+    }
+}
+
+/// "The service answers HTTP status S / CoAP code C", "closes the connection" or "stays
+/// silent" for some matching requests, without looking at them (the domain does not see
+/// them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceFault {
     /// Requests it applies to.
     pub endpoint: Endpoint,
-    /// The HTTP status answered.
-    pub http_status: u16,
-    /// The CoAP code answered.
-    pub coap_code: CoapCode,
+    /// What the service does instead of answering.
+    pub answer: ForcedAnswer,
     /// Matching requests let through before it fires.
     pub skip: u32,
     /// How many matching requests it answers (`None`: all).
@@ -46,14 +77,35 @@ pub struct ServiceFault {
 impl ServiceFault {
     /// A fault answering `http_status` / `coap_code` to every request to `endpoint`.
     pub fn new(endpoint: Endpoint, http_status: u16, coap_code: CoapCode) -> Self {
+        Self::answering(
+            endpoint,
+            ForcedAnswer::Status {
+                http: http_status,
+                coap: coap_code,
+            },
+        )
+    }
+
+    /// A fault giving `answer` to every request to `endpoint`.
+    pub fn answering(endpoint: Endpoint, answer: ForcedAnswer) -> Self {
         ServiceFault {
             endpoint,
-            http_status,
-            coap_code,
+            answer,
             skip: 0,
             times: None,
             seen: 0,
         }
+    }
+
+    /// The service closes the connection (HTTP) or the DTLS session (CoAP) instead of
+    /// answering requests to `endpoint`.
+    pub fn close(endpoint: Endpoint) -> Self {
+        Self::answering(endpoint, ForcedAnswer::Close)
+    }
+
+    /// The service never answers requests to `endpoint` (nor their retransmissions).
+    pub fn silence(endpoint: Endpoint) -> Self {
+        Self::answering(endpoint, ForcedAnswer::Silence)
     }
 
     /// "Server busy": HTTP 500 / CoAP 5.03.
@@ -74,11 +126,63 @@ impl ServiceFault {
         self
     }
 
+    /// Whether `other` is the same rule (endpoint, answer, nth, times), whatever either
+    /// has counted so far.
+    pub fn same_rule(&self, other: &ServiceFault) -> bool {
+        self.endpoint == other.endpoint
+            && self.answer == other.answer
+            && self.skip == other.skip
+            && self.times == other.times
+    }
+
     /// Counts a request to `endpoint`; whether the fault answers it.
     pub(crate) fn fire(&mut self, endpoint: Endpoint) -> bool {
         if !self.endpoint.matches(endpoint) {
             return false;
         }
+        self.seen += 1;
+        self.seen > self.skip && self.times.is_none_or(|t| self.seen - self.skip <= t)
+    }
+}
+
+/// "The (D)TLS handshake fails" for some handshakes: from the `skip + 1`th on, `times` of
+/// them (`None`: every one). Counts handshake attempts (one per TLS connection or DTLS
+/// handshake exchange, not per retransmitted flight).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HandshakeFault {
+    /// Handshakes let through before it fires.
+    pub skip: u32,
+    /// How many handshakes fail (`None`: all).
+    pub times: Option<u32>,
+    seen: u32,
+}
+
+impl HandshakeFault {
+    /// Every handshake fails.
+    pub fn every() -> Self {
+        Self::default()
+    }
+
+    /// Fails only the `n`th handshake (1-based).
+    pub fn nth(mut self, n: u32) -> Self {
+        self.skip = n.saturating_sub(1);
+        self.times = Some(1);
+        self
+    }
+
+    /// Fails `times` handshakes (after the skipped ones).
+    pub fn times(mut self, times: u32) -> Self {
+        self.times = Some(times);
+        self
+    }
+
+    /// Whether `other` is the same rule (nth, times), whatever either has counted so far.
+    pub fn same_rule(&self, other: &HandshakeFault) -> bool {
+        self.skip == other.skip && self.times == other.times
+    }
+
+    /// Counts a handshake; whether it fails.
+    pub(crate) fn fire(&mut self) -> bool {
         self.seen += 1;
         self.seen > self.skip && self.times.is_none_or(|t| self.seen - self.skip <= t)
     }
@@ -106,8 +210,8 @@ pub struct LinkFaults {
     pub partitions: Vec<Partition>,
     /// Forced service answers, evaluated in order (the first firing one answers).
     pub service: Vec<ServiceFault>,
-    /// Every (D)TLS handshake fails.
-    pub handshake_failure: bool,
+    /// Forced handshake failures; a handshake fails when any of them fires.
+    pub handshake: Vec<HandshakeFault>,
 }
 
 impl LinkFaults {
@@ -116,16 +220,26 @@ impl LinkFaults {
         self.partitions.iter().any(|p| p.from <= at && at < p.until)
     }
 
-    /// Counts a request to `endpoint` against the service faults; the first that fires
-    /// gives its `(http_status, coap_code)`.
-    pub(crate) fn service_answer(&mut self, endpoint: Endpoint) -> Option<(u16, CoapCode)> {
+    /// Counts a request to `endpoint` against the service faults (every matching fault
+    /// counts it); the first that fires gives the answer.
+    pub(crate) fn service_answer(&mut self, endpoint: Endpoint) -> Option<ForcedAnswer> {
         let mut answer = None;
         for fault in &mut self.service {
             if fault.fire(endpoint) && answer.is_none() {
-                answer = Some((fault.http_status, fault.coap_code));
+                answer = Some(fault.answer);
             }
         }
         answer
+    }
+
+    /// Counts one handshake attempt against the handshake faults (call it once per
+    /// handshake exchange, not per retransmission); whether it fails.
+    pub(crate) fn handshake_fails(&mut self) -> bool {
+        let mut fails = false;
+        for fault in &mut self.handshake {
+            fails |= fault.fire();
+        }
+        fails
     }
 }
 
@@ -141,6 +255,13 @@ pub struct RetransmitPolicy {
 }
 
 impl RetransmitPolicy {
+    /// Milliseconds from the first transmission until the transport gives up (the first
+    /// timeout without its random extra, doubled after each retransmission).
+    pub fn give_up_ms(&self) -> u64 {
+        let rounds = (1u64 << (self.max_retransmit + 1).min(32)) - 1;
+        self.initial_ms.saturating_mul(rounds)
+    }
+
     /// CoAP CON (RFC 7252 §4.8): ACK_TIMEOUT 2 s × ACK_RANDOM_FACTOR 1.5, doubling, 4
     /// retransmissions.
     pub const COAP: RetransmitPolicy = RetransmitPolicy {
@@ -195,5 +316,74 @@ mod tests {
         };
         assert!(p.partitioned(Duration::from_millis(1500)));
         assert!(!p.partitioned(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn service_answers_are_statuses_closes_or_silence() {
+        let mut f = LinkFaults::default();
+        f.service
+            .push(ServiceFault::close(Endpoint::Commands).nth(2));
+        f.service.push(ServiceFault::silence(Endpoint::Responses));
+        f.service.push(ServiceFault::busy(Endpoint::Any).times(1));
+        // The first fetch: the close rule counts it but lets it through; busy fires.
+        assert_eq!(
+            f.service_answer(Endpoint::Commands),
+            Some(ForcedAnswer::Status {
+                http: 500,
+                coap: CoapCode::SERVICE_UNAVAILABLE
+            })
+        );
+        assert_eq!(
+            f.service_answer(Endpoint::Commands),
+            Some(ForcedAnswer::Close)
+        );
+        assert_eq!(f.service_answer(Endpoint::Commands), None);
+        assert_eq!(
+            f.service_answer(Endpoint::Responses),
+            Some(ForcedAnswer::Silence)
+        );
+        assert_eq!(
+            f.service_answer(Endpoint::Responses),
+            Some(ForcedAnswer::Silence)
+        );
+        assert_eq!(ForcedAnswer::Close.to_string(), "closes the connection");
+        assert_eq!(
+            ServiceFault::busy(Endpoint::Auth).answer.to_string(),
+            "answers 500 / 5.03"
+        );
+        let mut counted = ServiceFault::silence(Endpoint::Auth).nth(1);
+        assert!(counted.fire(Endpoint::Auth));
+        assert!(counted.same_rule(&ServiceFault::silence(Endpoint::Auth).nth(1)));
+        assert!(!counted.same_rule(&ServiceFault::close(Endpoint::Auth).nth(1)));
+    }
+
+    #[test]
+    fn handshake_faults_count_attempts() {
+        let mut none = LinkFaults::default();
+        assert!(!none.handshake_fails());
+        let mut every = LinkFaults {
+            handshake: vec![HandshakeFault::every()],
+            ..LinkFaults::default()
+        };
+        assert!((0..5).all(|_| every.handshake_fails()));
+        // nth = 2 without times: only the second.
+        let mut second = LinkFaults {
+            handshake: vec![HandshakeFault::every().nth(2)],
+            ..LinkFaults::default()
+        };
+        let fired: Vec<bool> = (0..4).map(|_| second.handshake_fails()).collect();
+        assert_eq!(fired, [false, true, false, false]);
+        // nth = 2, times = 2: the second and the third.
+        let mut two = LinkFaults {
+            handshake: vec![HandshakeFault::every().nth(2).times(2)],
+            ..LinkFaults::default()
+        };
+        let fired: Vec<bool> = (0..4).map(|_| two.handshake_fails()).collect();
+        assert_eq!(fired, [false, true, true, false]);
+        // times alone: the first `times`.
+        let mut first = HandshakeFault::every().times(1);
+        assert!(first.fire());
+        assert!(!first.fire());
+        assert!(first.same_rule(&HandshakeFault::every().times(1)));
     }
 }

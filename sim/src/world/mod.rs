@@ -32,10 +32,14 @@
 //! * [`device`]: one device's modem, flash (NVM + settings) and observations.
 //! * `board`: the board application: executes the client's actions.
 //! * `net`: the link's exchanges: loss, latency, partitions, retransmissions.
+//! * `loopback`: [`WorldNet::Loopback`]: the same exchanges over real sockets to the real
+//!   device endpoints, still in virtual time.
 //! * [`endpoint`]: the service's HTTP and CoAP device endpoints over the domain.
 //! * [`link`]: the fault model and retransmission policies.
 //! * [`host`]: the hosted service, owner key, lab CA, factory registry.
 //! * `owner`, `observe`: owner operations and observation APIs on [`World`].
+//! * `power`: power cuts armed at points of the client's work, and cuts in the middle of
+//!   a modem NVM write (which step, what survives: drawn from the seed).
 //! * [`transcript`]: the transcript and its renderings.
 //!
 //! # Time
@@ -52,9 +56,11 @@ pub mod endpoint;
 pub mod error;
 pub mod host;
 pub mod link;
+mod loopback;
 mod net;
 mod observe;
 mod owner;
+mod power;
 pub mod seeds;
 pub mod transcript;
 
@@ -63,11 +69,13 @@ use std::time::Duration;
 
 use provlab_client::{AtReply, Input};
 
-pub use config::{DeviceSpec, ModemSource, RootCa, WorldConfig};
+pub use config::{DeviceSpec, ModemSource, RootCa, WorldConfig, WorldNet};
 pub use device::{DeviceId, ExchangeEndpoint, ExchangeLog, Exchanged, PowerCutPoint};
 pub use error::{TimedOut, WorldError};
 pub use host::ServiceHost;
-pub use link::{Endpoint, LinkFaults, Partition, RetransmitPolicy, ServiceFault};
+pub use link::{
+    Endpoint, ForcedAnswer, HandshakeFault, LinkFaults, Partition, RetransmitPolicy, ServiceFault,
+};
 pub use observe::credential_type_name;
 pub use transcript::{Entry, Lane, Transcript};
 
@@ -119,16 +127,26 @@ pub struct World {
     transcript: Transcript,
     /// Seconds added to every modem clock (clock jumps).
     clock_offset_s: i64,
+    /// The real endpoints, with [`WorldNet::Loopback`].
+    loopback: Option<loopback::Loopback>,
 }
 
 impl World {
     /// A world at virtual time 0 with a service whose owner member is set up.
     pub fn new(config: WorldConfig) -> Result<Self, WorldError> {
-        let host = ServiceHost::new(
+        let mut host = ServiceHost::new(
             config.seed,
             provlab_server::domain::Timestamp::from_secs(config.epoch_unix),
             &config.owner_name,
         )?;
+        let loopback = match config.net {
+            WorldNet::InMemory => None,
+            WorldNet::Loopback => {
+                let lb = loopback::Loopback::start(derive(config.seed, "loopback", 0))?;
+                host.lab_ca.clone_from(&lb.root_pem);
+                Some(lb)
+            }
+        };
         Ok(World {
             link_rng: WorldRng::new(config.seed, "link"),
             config,
@@ -141,6 +159,7 @@ impl World {
             next_exchange: 0,
             transcript: Transcript::new(),
             clock_offset_s: 0,
+            loopback,
         })
     }
 
@@ -268,9 +287,7 @@ impl World {
         when: PowerCutPoint,
         off_for: Duration,
     ) -> Result<(), WorldError> {
-        let dev = self.check(device)?;
-        self.devices[dev].next_off = Some(off_for);
-        self.power_cut(device, when)
+        self.power_cut_at(device, when, 1, Some(off_for))
     }
 
     /// Moves every modem clock forward (`forward`) or back by `by` from now on.
@@ -303,19 +320,68 @@ impl World {
     /// Arms a power cut at `when` (see [`PowerCutPoint`]); power returns after
     /// [`WorldConfig::power_off_time`].
     pub fn power_cut(&mut self, device: DeviceId, when: PowerCutPoint) -> Result<(), WorldError> {
+        self.power_cut_at(device, when, 1, None)
+    }
+
+    /// Arms a power cut at the `nth` time (1-based; 0 counts as 1) the point `when` of the
+    /// client's work is reached from now on, counting across reboots; it fires once. Power
+    /// stays off for `off_for` (default [`WorldConfig::power_off_time`]). `Now` and `After`
+    /// strike once at their time; `nth` does not apply to them.
+    pub fn power_cut_at(
+        &mut self,
+        device: DeviceId,
+        when: PowerCutPoint,
+        nth: u32,
+        off_for: Option<Duration>,
+    ) -> Result<(), WorldError> {
         let dev = self.check(device)?;
         match when {
-            PowerCutPoint::Now => self.cut_power(dev, "power cut"),
+            PowerCutPoint::Now => {
+                if off_for.is_some() {
+                    self.devices[dev].next_off = off_for;
+                }
+                self.cut_power(dev, "power cut");
+            }
             PowerCutPoint::After(delay) => {
+                if off_for.is_some() {
+                    self.devices[dev].next_off = off_for;
+                }
                 let boot = self.devices[dev].boot;
                 self.agenda.schedule(
                     self.now_ms.saturating_add(duration_ms(delay)),
                     Due::PowerCut { dev, boot },
                 );
             }
-            point => self.devices[dev].cut_points.push(point),
+            point => self.devices[dev].cut_points.push(device::ArmedCut {
+                point,
+                left: nth.max(1),
+                off_for,
+            }),
         }
         Ok(())
+    }
+
+    /// Disarms the cuts armed at the point `when` that have not fired (a fault switched
+    /// off); `Now` and `After` cuts are not armed at a point and are left alone.
+    pub fn disarm_power_cut(
+        &mut self,
+        device: DeviceId,
+        when: &PowerCutPoint,
+    ) -> Result<(), WorldError> {
+        let dev = self.check(device)?;
+        self.devices[dev].cut_points.retain(|c| c.point != *when);
+        Ok(())
+    }
+
+    /// The addresses of the real HTTPS and CoAP endpoints with [`WorldNet::Loopback`].
+    pub fn loopback_addresses(&self) -> Option<(std::net::SocketAddr, std::net::SocketAddr)> {
+        self.loopback.as_ref().map(loopback::Loopback::addresses)
+    }
+
+    /// With [`WorldNet::Loopback`], a real CA certificate (PEM) that did not sign the
+    /// endpoints' certificates: what a device with the wrong root CA holds.
+    pub fn untrusted_ca(&self) -> Option<&str> {
+        self.loopback.as_ref().map(|lb| lb.decoy_pem.as_str())
     }
 
     /// The transcript so far.

@@ -7,14 +7,21 @@
 //! §4.5 deduplication). The device takes the first answer that arrives; when the transport
 //! gives up, the client gets `TransportFailed(Timeout)`.
 //!
+//! Forced answers (service faults): a forced close is stored and sent like any answer (the
+//! device gets `TransportFailed(Closed)`; for CoAP the service also forgets the DTLS
+//! session); a forced silence is stored too, so the retransmissions of the same exchange get
+//! nothing either and the transport gives up after its schedule. Handshake faults count one
+//! handshake per exchange that reaches the service (an HTTPS request or a DTLS handshake),
+//! never its retransmissions.
+//!
 //! Simplifications (ours): an HTTPS request is one exchange whose request leg also carries
 //! the TCP and TLS set-up (two extra round trips of latency); loss applies once per leg and
 //! attempt; the (D)TLS handshake is modelled, not run: it succeeds if the device's root CA
-//! at the requested sec tag is the service's lab CA and no handshake fault is on.
+//! at the requested sec tag is the service's lab CA and no handshake fault fires.
 
 use provlab_client::{CoapRequest, HttpRequest, Input, TransportFailure};
 
-use super::device::{ExchangeEndpoint, ExchangeLog, Exchanged};
+use super::device::{ExchangeEndpoint, ExchangeLog, Exchanged, PowerCutPoint};
 use super::endpoint::{serve_coap, serve_http, CoapSession, Served};
 use super::link::RetransmitPolicy;
 use super::transcript::Lane;
@@ -52,6 +59,16 @@ pub(super) struct Exchange {
 }
 
 impl Exchange {
+    /// How the transport of `kind` retransmits.
+    pub(super) fn policy_for(kind: &ExKind) -> RetransmitPolicy {
+        match kind {
+            ExKind::Http(_) => RetransmitPolicy::TCP,
+            ExKind::Connect => RetransmitPolicy::DTLS,
+            ExKind::Coap { request, .. } if request.confirmable => RetransmitPolicy::COAP,
+            ExKind::Coap { .. } => RetransmitPolicy::NON,
+        }
+    }
+
     fn label(&self) -> String {
         match &self.kind {
             ExKind::Http(r) => format!("{} {}", r.method.as_str(), r.path()),
@@ -64,12 +81,17 @@ impl Exchange {
 impl World {
     /// Starts an exchange for `dev` and sends its first attempt.
     pub(super) fn start_exchange(&mut self, dev: usize, kind: ExKind) {
-        let policy = match &kind {
-            ExKind::Http(_) => RetransmitPolicy::TCP,
-            ExKind::Connect => RetransmitPolicy::DTLS,
-            ExKind::Coap { request, .. } if request.confirmable => RetransmitPolicy::COAP,
-            ExKind::Coap { .. } => RetransmitPolicy::NON,
-        };
+        if self.loopback.is_some() {
+            self.loopback_exchange(dev, kind);
+            return;
+        }
+        let id = self.register_exchange(dev, kind);
+        self.transmit(id);
+    }
+
+    /// Registers an exchange (not sent yet) and returns its id.
+    pub(super) fn register_exchange(&mut self, dev: usize, kind: ExKind) -> u64 {
+        let policy = Exchange::policy_for(&kind);
         let timeout_ms = policy.initial_ms + self.link_rng.below(policy.random_extra_ms + 1);
         let id = self.next_exchange;
         self.next_exchange += 1;
@@ -85,11 +107,11 @@ impl World {
                 answer: None,
             },
         );
-        self.transmit(id);
+        id
     }
 
     /// One-way delay: latency plus jitter (world and fault settings).
-    fn one_way_ms(&mut self) -> u64 {
+    pub(super) fn one_way_ms(&mut self) -> u64 {
         let base = duration_ms(self.config.latency) + duration_ms(self.faults.extra_latency);
         let jitter = duration_ms(self.config.jitter) + duration_ms(self.faults.extra_jitter);
         base + self.link_rng.below(jitter + 1)
@@ -142,6 +164,16 @@ impl World {
         let (dev, label) = (ex.dev, ex.label());
         let client_lane = Lane::Client(self.devices[dev].name.clone());
         let input = match ex.answer.clone() {
+            Some(input) if is_silence(&input) => {
+                self.transcript.note(
+                    self.now_ms,
+                    Lane::Service,
+                    format!(
+                        "duplicate {label} (attempt {attempt}): service stays silent (injected)"
+                    ),
+                );
+                return;
+            }
             Some(input) => {
                 self.transcript.note(
                     self.now_ms,
@@ -157,8 +189,14 @@ impl World {
                 for note in &served.notes {
                     self.transcript.note(now, Lane::Service, note);
                 }
-                self.transcript
-                    .message(now, Lane::Service, client_lane.clone(), &served.summary);
+                if !served.is_silence() {
+                    self.transcript.message(
+                        now,
+                        Lane::Service,
+                        client_lane.clone(),
+                        &served.summary,
+                    );
+                }
                 let log = exchange_log(now, &kind, &served);
                 if let Some(log) = log {
                     self.devices[dev].exchanges.push(log);
@@ -178,6 +216,9 @@ impl World {
                 if let Some(ex) = self.exchanges.get_mut(&id) {
                     ex.answer = Some(served.input.clone());
                 }
+                if is_silence(&served.input) {
+                    return;
+                }
                 served.input
             }
         };
@@ -193,41 +234,44 @@ impl World {
         }
     }
 
-    /// Whether the device's root CA at `sec_tag` verifies the service (and no handshake
-    /// fault is on).
-    fn handshake_ok(&self, dev: usize, sec_tag: u32) -> bool {
-        !self.faults.handshake_failure
-            && self.devices[dev]
-                .modem
-                .credentials()
-                .get(CredKey::new(sec_tag, TYPE_ROOT_CA))
-                == Some(self.host.lab_ca.as_bytes())
+    /// One handshake of `dev` verifying the service against its root CA at `sec_tag`:
+    /// counts it against the handshake faults, then checks the CA. `Err` says why it failed.
+    fn handshake(&mut self, dev: usize, sec_tag: u32) -> Result<(), &'static str> {
+        if self.faults.handshake_fails() {
+            return Err("handshake failed (injected)");
+        }
+        let verified = self.devices[dev]
+            .modem
+            .credentials()
+            .get(CredKey::new(sec_tag, TYPE_ROOT_CA))
+            == Some(self.host.lab_ca.as_bytes());
+        if verified {
+            Ok(())
+        } else {
+            Err("handshake failed: the device's root CA does not verify the service")
+        }
     }
 
     /// Runs a request against the service.
     fn serve(&mut self, dev: usize, kind: &ExKind) -> Served {
         let now = self.service_now();
-        let handshake_failed = |summary: &str| Served {
+        let handshake_failed = |protocol: &str, why: &str| Served {
             input: Input::TransportFailed(TransportFailure::HandshakeFailed),
-            summary: summary.to_owned(),
+            summary: format!("{protocol} {why}"),
             records: Vec::new(),
             notes: Vec::new(),
         };
         match kind {
             ExKind::Http(request) => {
-                if !self.handshake_ok(dev, request.sec_tag) {
-                    return handshake_failed(
-                        "TLS handshake failed: the device's root CA does not verify the service",
-                    );
+                if let Err(why) = self.handshake(dev, request.sec_tag) {
+                    return handshake_failed("TLS", why);
                 }
                 serve_http(&mut self.host.service, now, &mut self.faults, request)
             }
             ExKind::Connect => {
                 let sec_tag = self.devices[dev].spec.client.root_ca_sec_tag;
-                if !self.handshake_ok(dev, sec_tag) {
-                    return handshake_failed(
-                        "DTLS handshake failed: the device's root CA does not verify the service",
-                    );
+                if let Err(why) = self.handshake(dev, sec_tag) {
+                    return handshake_failed("DTLS", why);
                 }
                 self.devices[dev].session = Some(CoapSession::default());
                 Served {
@@ -246,14 +290,18 @@ impl World {
                     &mut session,
                     request,
                 );
-                self.devices[dev].session = Some(session);
+                // A forced close ends the DTLS session: the service forgets it.
+                if served.input != Input::TransportFailed(TransportFailure::Closed) {
+                    self.devices[dev].session = Some(session);
+                }
                 served
             }
         }
     }
 
     /// An answer leg arrived: the first one completes (and forgets) the exchange; later
-    /// copies find no exchange and are ignored.
+    /// copies find no exchange and are ignored. A fetch answer carrying commands counts
+    /// against the armed "after fetch" power cuts first.
     pub(super) fn at_device(&mut self, id: u64, input: Input) {
         let Some(ex) = self.exchanges.get(&id) else {
             return;
@@ -262,7 +310,19 @@ impl World {
         if !self.live(dev, boot) {
             return;
         }
-        self.exchanges.remove(&id);
+        let Some(ex) = self.exchanges.remove(&id) else {
+            return;
+        };
+        if carries_commands(&ex.kind, &input) {
+            if let Some(cut) = self.reach_cut_point(dev, |p| *p == PowerCutPoint::AfterFetch) {
+                self.fire_cut(
+                    dev,
+                    cut,
+                    "power cut after the fetch answer reached the device",
+                );
+                return;
+            }
+        }
         self.feed(dev, input);
     }
 
@@ -303,10 +363,36 @@ impl World {
 /// Most responses decoded from one logged report.
 const MAX_LOGGED_RESPONSES: usize = 64;
 
+/// Whether `input`, the answer to a request of `kind`, completes a fetch that delivered
+/// commands: an HTTP 200 with a body to `GET …/commands`, or the last block of a non-empty
+/// CoAP 2.05 to `p/cmd`.
+fn carries_commands(kind: &ExKind, input: &Input) -> bool {
+    match (kind, input) {
+        (ExKind::Http(request), Input::Http(response)) => {
+            request.path() == super::endpoint::COMMANDS_PATH
+                && response.status == Some(200)
+                && !response.body.is_empty()
+        }
+        (ExKind::Coap { request, .. }, Input::Coap(response)) => {
+            request.path == "p/cmd"
+                && response.code == provlab_client::CoapCode::CONTENT
+                && !response.payload.is_empty()
+                && response.block2.is_none_or(|b| !b.more)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a stored answer is an injected silence (see [`Served::is_silence`]).
+fn is_silence(input: &Input) -> bool {
+    *input == Input::TransportFailed(TransportFailure::Timeout)
+}
+
 /// The exchange log entry of a freshly served fetch, report or authentication (`None` for
-/// handshakes, failed handshakes, later blocks and other requests).
-fn exchange_log(at_ms: u64, kind: &ExKind, served: &Served) -> Option<ExchangeLog> {
-    if let Input::TransportFailed(_) = served.input {
+/// handshakes, failed handshakes, later blocks and other requests). A request the service
+/// answered with a forced close or silence is logged with the answer `"none"`.
+pub(super) fn exchange_log(at_ms: u64, kind: &ExKind, served: &Served) -> Option<ExchangeLog> {
+    if let Input::TransportFailed(TransportFailure::HandshakeFailed) = served.input {
         // The handshake failed: the request never reached the service.
         return None;
     }

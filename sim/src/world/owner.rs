@@ -9,7 +9,7 @@ use provlab_server::domain::{
 
 use super::device::DeviceId;
 use super::error::WorldError;
-use super::link::{LinkFaults, Partition, ServiceFault};
+use super::link::{HandshakeFault, LinkFaults, Partition, ServiceFault};
 use super::transcript::Lane;
 use super::World;
 use crate::modem::Faults;
@@ -244,21 +244,67 @@ impl World {
             self.now_ms,
             Lane::Link,
             format!(
-                "fault: service answers {} / {} to {:?} (skip {}, times {:?})",
-                fault.http_status, fault.coap_code, fault.endpoint, fault.skip, fault.times
+                "fault: service {} to {:?} (skip {}, times {:?})",
+                fault.answer, fault.endpoint, fault.skip, fault.times
             ),
         );
         self.faults.service.push(fault);
     }
 
-    /// Makes every (D)TLS handshake fail, or succeed again.
+    /// Removes the forced service answers that are the same rule as `fault` (see
+    /// [`ServiceFault::same_rule`]).
+    pub fn remove_service_fault(&mut self, fault: &ServiceFault) {
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!(
+                "fault off: service {} to {:?}",
+                fault.answer, fault.endpoint
+            ),
+        );
+        self.faults.service.retain(|s| !s.same_rule(fault));
+    }
+
+    /// Makes every (D)TLS handshake fail (`on`), or removes every handshake fault.
     pub fn set_handshake_failure(&mut self, on: bool) {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
             format!("fault: handshake failure {}", if on { "on" } else { "off" }),
         );
-        self.faults.handshake_failure = on;
+        if on {
+            self.faults.handshake.push(HandshakeFault::every());
+        } else {
+            self.faults.handshake.clear();
+        }
+    }
+
+    /// Adds a handshake fault: from its `nth` handshake on, `times` handshakes fail (see
+    /// [`HandshakeFault`]); handshakes are counted from now.
+    pub fn add_handshake_fault(&mut self, fault: HandshakeFault) {
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!(
+                "fault: handshakes fail (skip {}, times {:?})",
+                fault.skip, fault.times
+            ),
+        );
+        self.faults.handshake.push(fault);
+    }
+
+    /// Removes the handshake faults that are the same rule as `fault` (see
+    /// [`HandshakeFault::same_rule`]).
+    pub fn remove_handshake_fault(&mut self, fault: &HandshakeFault) {
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!(
+                "fault off: handshakes fail (skip {}, times {:?})",
+                fault.skip, fault.times
+            ),
+        );
+        self.faults.handshake.retain(|h| !h.same_rule(fault));
     }
 
     /// Removes every link fault.

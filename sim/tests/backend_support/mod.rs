@@ -34,3 +34,11 @@ pub fn assert_passed(result: &ScenarioResult) {
         result.transcript.to_text()
     );
 }
+
+/// Runs a scenario on a simulation backend with `--net loopback` (real sockets).
+pub fn run_loopback(scenario: &LoadedScenario, seed: Option<u64>) -> ScenarioResult {
+    let factory = SimBackendFactory::new(provlab_sim::backend::SimOptions {
+        net: provlab_sim::backend::NetMode::Loopback,
+    });
+    Runner::new(factory, RunOptions { seed }).run(scenario)
+}

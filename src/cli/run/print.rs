@@ -2,7 +2,6 @@
 //! the summary line `N passed, N failed, N skipped` (CI parses it).
 
 use std::fmt::Write as _;
-use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use provlab_harness::report::Summary;
@@ -12,8 +11,9 @@ use provlab_harness::{Outcome, ScenarioResult};
 use super::Job;
 
 /// The lines of one run: verdict, name, seed, times; for a failure every unmet part and
-/// the replay command.
-pub fn result_line(r: &ScenarioResult, repetition: usize, devices: Option<NonZeroUsize>) -> String {
+/// the replay command (with `replay_flags`, the run's options that change the outcome,
+/// such as ` --devices 50 --net loopback`).
+pub fn result_line(r: &ScenarioResult, repetition: usize, replay_flags: &str) -> String {
     let verdict = match r.outcome {
         Outcome::Passed => "PASS",
         Outcome::Failed { .. } => "FAIL",
@@ -50,11 +50,7 @@ pub fn result_line(r: &ScenarioResult, repetition: usize, devices: Option<NonZer
         let _ = writeln!(out, "      skipped: {skip}");
     }
     if matches!(r.outcome, Outcome::Failed { .. } | Outcome::Error { .. }) {
-        let mut replay = r.replay_command();
-        if let Some(n) = devices {
-            let _ = write!(replay, " --devices {n}");
-        }
-        let _ = writeln!(out, "      replay: {replay}");
+        let _ = writeln!(out, "      replay: {}{replay_flags}", r.replay_command());
     }
     out
 }
@@ -70,7 +66,7 @@ fn verdict(outcome: &Outcome) -> &'static str {
 }
 
 /// With `--repeat`: every seed whose verdict differs from the first seed's.
-pub fn repeat_differences(results: &[ScenarioResult], jobs: &[Job]) {
+pub fn repeat_differences(results: &[ScenarioResult], jobs: &[Job], replay_flags: &str) {
     let mut first: Option<&ScenarioResult> = None;
     for (r, job) in results.iter().zip(jobs) {
         if job.repetition == 0 {
@@ -80,7 +76,7 @@ pub fn repeat_differences(results: &[ScenarioResult], jobs: &[Job]) {
         let Some(f) = first else { continue };
         if verdict(&f.outcome) != verdict(&r.outcome) {
             println!(
-                "DIFFERS {}: seed {} {} but seed {} {} (replay: {})",
+                "DIFFERS {}: seed {} {} but seed {} {} (replay: {}{replay_flags})",
                 r.name,
                 r.seed,
                 verdict(&r.outcome),
