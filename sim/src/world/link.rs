@@ -295,6 +295,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn give_up_times_follow_the_doubling_schedule() {
+        // TCP: 1 + 2 + 4 + 8 + 16 + 32 s.
+        assert_eq!(RetransmitPolicy::TCP.give_up_ms(), 63_000);
+        // CoAP CON without the random extra: 2 + 4 + 8 + 16 + 32 s.
+        assert_eq!(RetransmitPolicy::COAP.give_up_ms(), 62_000);
+        // NON: sent once, given up after one timeout.
+        assert_eq!(RetransmitPolicy::NON.give_up_ms(), 2_000);
+    }
+
+    #[test]
     fn service_faults_count_matching_requests() {
         let mut f = LinkFaults::default();
         f.service
