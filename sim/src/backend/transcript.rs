@@ -54,12 +54,14 @@ fn is_fault(text: &str) -> bool {
 fn convert_entry(e: &WorldEntry) -> Entry {
     let (from, prefix) = lane(&e.from);
     let Some(to) = &e.to else {
-        let kind = if is_fault(&e.text) {
-            EntryKind::Fault
+        let (kind, text) = if is_fault(&e.text) {
+            // The kind is rendered as `fault: `; do not say it twice.
+            let text = e.text.strip_prefix("fault: ").unwrap_or(&e.text);
+            (EntryKind::Fault, text)
         } else {
-            EntryKind::Note
+            (EntryKind::Note, e.text.as_str())
         };
-        return Entry::on(e.at_ms, from, kind, format!("{prefix}{}", e.text));
+        return Entry::on(e.at_ms, from, kind, format!("{prefix}{text}"));
     };
     if let (WorldLane::Client(_), WorldLane::App(_)) = (&e.from, to) {
         if let Some(event) = e.text.strip_prefix("event ") {

@@ -244,8 +244,14 @@ impl World {
             self.now_ms,
             Lane::Link,
             format!(
-                "fault: service {} to {:?} (skip {}, times {:?})",
-                fault.answer, fault.endpoint, fault.skip, fault.times
+                "fault: service {} to {:?} ({})",
+                fault.answer,
+                fault.endpoint,
+                match fault.times {
+                    Some(1) => format!("request {} only", fault.skip + 1),
+                    Some(n) => format!("{n} requests from request {}", fault.skip + 1),
+                    None => format!("every request from request {}", fault.skip + 1),
+                }
             ),
         );
         self.faults.service.push(fault);
