@@ -196,3 +196,75 @@ async fn no_session_for_an_untrusting_client_a_suite_we_lack_or_a_silent_one() {
     let conn = tokio::time::timeout(STEP, client).await.unwrap().unwrap();
     conn.close().await.unwrap();
 }
+
+/// Forwards datagrams between a client and `server`, dropping the first server datagram
+/// that starts with a ChangeCipherSpec record (the server's final flight) once.
+async fn proxy_losing_the_final_flight(server: std::net::SocketAddr) -> std::net::SocketAddr {
+    let front = std::sync::Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let addr = front.local_addr().unwrap();
+    let back = std::sync::Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    back.connect(server).await.unwrap();
+    let client = std::sync::Arc::new(tokio::sync::Mutex::new(None));
+    let (f, b, c) = (front.clone(), back.clone(), client.clone());
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65_536];
+        while let Ok((n, from)) = f.recv_from(&mut buf).await {
+            *c.lock().await = Some(from);
+            let _ = b.send(&buf[..n]).await;
+        }
+    });
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65_536];
+        let mut dropped = false;
+        while let Ok(n) = back.recv(&mut buf).await {
+            if !dropped && buf[0] == 20 {
+                dropped = true;
+                continue;
+            }
+            if let Some(to) = *client.lock().await {
+                let _ = front.send_to(&buf[..n], to).await;
+            }
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_final_flight_is_sent_again_when_the_client_repeats_its_own() {
+    // RFC 6347 §4.2.4: the server sends the last flight; when it is lost the client repeats
+    // its flight, and the server must answer with its last flight again.
+    let mut e = engine(STEP).await;
+    let root = e.pki.root_ca_der().clone();
+    let via = proxy_losing_the_final_flight(e.addr).await;
+    let client = tokio::spawn(async move {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.connect(via).await.unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(root).unwrap();
+        let config = webrtc_dtls::config::Config {
+            roots_cas: roots,
+            server_name: "localhost".into(),
+            cipher_suites: vec![CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Ccm_8],
+            flight_interval: Duration::from_millis(200),
+            ..Default::default()
+        };
+        let conn = tokio::time::timeout(
+            STEP,
+            webrtc_dtls::conn::DTLSConn::new(std::sync::Arc::new(socket), config, true, None),
+        )
+        .await
+        .expect("the handshake completes after the final flight was lost")
+        .unwrap();
+        conn.write(b"ping", Some(STEP)).await.unwrap();
+    });
+    let mut session = tokio::time::timeout(STEP, e.listener.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    let ping = tokio::time::timeout(STEP, session.incoming.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ping, b"ping");
+    tokio::time::timeout(STEP, client).await.unwrap().unwrap();
+}

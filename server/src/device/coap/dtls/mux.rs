@@ -1,5 +1,14 @@
 //! One UDP socket, many DTLS peers: a per-peer datagram connection ([`PeerConn`]) that a
 //! connection-oriented DTLS engine can run on, fed by the engine's receive loop.
+//!
+//! It also keeps a promise the engine does not: RFC 6347 §4.2.4 makes the sender of the
+//! last handshake flight (the server's ChangeCipherSpec + Finished) answer a repeat of the
+//! peer's final flight by sending its last flight again, because only that tells the peer
+//! the flight was lost. `webrtc-dtls` 0.12 considers the handshake done and ignores the
+//! repeat, so on a lossy link the device retries until its handshake times out (found by
+//! `provlab run --net loopback` with link loss; the sans-IO successor has the same gap, see
+//! webrtc-rs/rtc pull request 243). [`PeerConn`] remembers the datagrams of the last flight
+//! it sent and sends them again when an epoch-0 handshake record arrives after it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,6 +28,37 @@ const HANDSHAKE: u8 = 22;
 const CLIENT_HELLO: u8 = 1;
 /// DTLS record header length (type, version, epoch, sequence number, length).
 const RECORD_HEADER: usize = 13;
+/// The `ContentType` of a ChangeCipherSpec record.
+const CHANGE_CIPHER_SPEC: u8 = 20;
+/// Most datagrams kept of the server's last flight.
+const MAX_FINAL_FLIGHT: usize = 4;
+
+/// The content type and epoch of a datagram's first DTLS record.
+fn first_record(datagram: &[u8]) -> Option<(u8, u16)> {
+    match datagram {
+        [content_type, 0xFE, _, e0, e1, ..] if datagram.len() >= RECORD_HEADER => {
+            Some((*content_type, u16::from_be_bytes([*e0, *e1])))
+        }
+        _ => None,
+    }
+}
+
+/// Whether an outgoing datagram belongs to the server's last handshake flight: it starts
+/// with the ChangeCipherSpec, or is an encrypted (epoch ≥ 1) handshake record (Finished)
+/// sent on its own.
+fn is_final_flight(datagram: &[u8]) -> bool {
+    match first_record(datagram) {
+        Some((CHANGE_CIPHER_SPEC, _)) => true,
+        Some((HANDSHAKE, epoch)) => epoch >= 1,
+        _ => false,
+    }
+}
+
+/// Whether an incoming datagram repeats the peer's part of the handshake: a handshake record
+/// at epoch 0 (the client's final flight starts with its Certificate or ClientKeyExchange).
+fn is_peer_handshake_repeat(datagram: &[u8]) -> bool {
+    first_record(datagram) == Some((HANDSHAKE, 0))
+}
 
 /// Whether `datagram` starts with a DTLS ClientHello record at epoch 0: the only datagram
 /// that may open a new session (anything else from an unknown peer is dropped).
@@ -40,6 +80,8 @@ pub struct PeerConn {
     local: SocketAddr,
     peer: SocketAddr,
     inbound: Mutex<mpsc::Receiver<Vec<u8>>>,
+    /// The datagrams of the last handshake flight sent (see the module docs).
+    final_flight: std::sync::Mutex<Vec<Vec<u8>>>,
 }
 
 impl PeerConn {
@@ -55,6 +97,27 @@ impl PeerConn {
             local,
             peer,
             inbound: Mutex::new(inbound),
+            final_flight: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl PeerConn {
+    /// The kept last flight; a poisoned lock still holds whole datagrams.
+    fn flight(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+        self.final_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sends the kept last flight again (nothing before the server has sent one).
+    async fn resend_final_flight(&self) {
+        let flight = self.flight().clone();
+        if !flight.is_empty() {
+            tracing::debug!(peer = %self.peer, datagrams = flight.len(), "peer repeated its final flight; sending ours again");
+        }
+        for datagram in flight {
+            let _ = self.socket.send_to(&datagram, self.peer).await;
         }
     }
 }
@@ -71,6 +134,9 @@ impl Conn for PeerConn {
         let next = self.inbound.lock().await.recv().await;
         match next {
             Some(datagram) => {
+                if is_peer_handshake_repeat(&datagram) {
+                    self.resend_final_flight().await;
+                }
                 let n = datagram.len().min(buf.len());
                 if let (Some(dst), Some(src)) = (buf.get_mut(..n), datagram.get(..n)) {
                     dst.copy_from_slice(src);
@@ -89,6 +155,15 @@ impl Conn for PeerConn {
     }
 
     async fn send(&self, buf: &[u8]) -> webrtc_util::Result<usize> {
+        if is_final_flight(buf) {
+            let mut flight = self.flight();
+            if first_record(buf).is_some_and(|(t, _)| t == CHANGE_CIPHER_SPEC) {
+                flight.clear();
+            }
+            if flight.len() < MAX_FINAL_FLIGHT {
+                flight.push(buf.to_vec());
+            }
+        }
         Ok(self.socket.send_to(buf, self.peer).await?)
     }
 
@@ -116,6 +191,29 @@ impl Conn for PeerConn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(content_type: u8, epoch: u16) -> Vec<u8> {
+        let mut r = vec![content_type, 0xFE, 0xFD];
+        r.extend_from_slice(&epoch.to_be_bytes());
+        r.extend_from_slice(&[0; 8]);
+        r.push(0);
+        r
+    }
+
+    #[test]
+    fn the_final_flight_and_its_repeat_are_told_apart() {
+        assert!(is_final_flight(&record(CHANGE_CIPHER_SPEC, 0)));
+        assert!(is_final_flight(&record(HANDSHAKE, 1)));
+        assert!(
+            !is_final_flight(&record(HANDSHAKE, 0)),
+            "ServerHello flight"
+        );
+        assert!(!is_final_flight(&record(23, 1)), "application data");
+        assert!(is_peer_handshake_repeat(&record(HANDSHAKE, 0)));
+        assert!(!is_peer_handshake_repeat(&record(23, 1)));
+        assert!(!is_peer_handshake_repeat(&record(21, 1)), "alert");
+        assert!(!is_peer_handshake_repeat(b"short"));
+    }
 
     #[test]
     fn only_an_epoch_0_client_hello_opens_a_session() {
