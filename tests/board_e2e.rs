@@ -91,6 +91,9 @@ fn start_board(dir: &Path, transport: &str, port: u16, root_ca: &Path) -> (Proc,
     let path = out
         .recv_timeout(STEP)
         .expect("the board prints its PTY path");
+    // Keep reading: with the reader gone, the rest of the banner would hit a closed pipe
+    // and the board would exit ("cannot write to stdout").
+    std::thread::spawn(move || for _ in out {});
     (child, path)
 }
 
@@ -126,6 +129,8 @@ fn start_serve(dir: &Path, https: &str, coap: &str) -> (Proc, SocketAddr) {
         );
         let line = out.recv_timeout(STEP).expect("serve output");
         if let Some(addr) = line.strip_prefix("rest listening on http://") {
+            // Keep draining stdout so later lines never meet a closed pipe.
+            std::thread::spawn(move || for _ in out {});
             return (child, addr.trim().parse().unwrap());
         }
     }
