@@ -7,6 +7,6 @@ mkdir -p target/ci-scenarios
 cargo run --locked -q -- run scenarios/ \
     --junit target/ci-scenarios/junit.xml \
     --transcripts target/ci-scenarios/transcripts
-# The same catalogue over real TLS/DTLS sockets on 127.0.0.1 (link-loss scenarios skip).
+# The same catalogue over real TLS/DTLS sockets on 127.0.0.1.
 cargo run --locked -q -- run scenarios/ --net loopback \
     --junit target/ci-scenarios/junit-loopback.xml

@@ -64,18 +64,17 @@ fn an_unexpected_refusal_fails_the_scenario() {
 }
 
 #[test]
-fn loopback_mode_skips_link_faults_with_the_reason() {
+fn loopback_mode_injects_every_fault() {
     let factory = SimBackendFactory::new(SimOptions {
         net: NetMode::Loopback,
     });
     let backend = factory.create().unwrap();
-    let reason = backend
-        .capabilities()
-        .check(provlab_harness::Capability::LinkFaults)
-        .unwrap_err()
-        .to_owned();
-    assert!(reason.contains("in-memory link"), "{reason}");
-    assert!(backend
-        .capabilities()
-        .has(provlab_harness::Capability::ServiceFaults));
+    for capability in [
+        provlab_harness::Capability::LinkFaults,
+        provlab_harness::Capability::ServiceFaults,
+        provlab_harness::Capability::HandshakeFaults,
+        provlab_harness::Capability::PowerCut,
+    ] {
+        assert!(backend.capabilities().has(capability), "{capability}");
+    }
 }

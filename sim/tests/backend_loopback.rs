@@ -1,6 +1,6 @@
 //! `--net loopback`: scenarios over real sockets to the real device endpoints (TLS 1.2 and
-//! DTLS 1.2 on 127.0.0.1), still in virtual time. The catalogue passes as in memory (link
-//! loss is skipped with its reason), and forced answers fire on the real endpoints.
+//! DTLS 1.2 on 127.0.0.1), still in virtual time. The whole catalogue passes as in memory,
+//! CoAP loss happens in a real UDP relay, and forced answers fire on the real endpoints.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod backend_support;
@@ -8,7 +8,6 @@ mod backend_support;
 use std::path::PathBuf;
 
 use backend_support::*;
-use provlab_harness::Outcome;
 
 /// The catalogue's file names, sorted.
 fn catalogue_files() -> Vec<String> {
@@ -25,33 +24,22 @@ fn catalogue_files() -> Vec<String> {
 #[test]
 fn the_catalogue_passes_over_real_sockets() {
     let mut problems = Vec::new();
-    let mut skipped = Vec::new();
     for file in catalogue_files() {
-        let scenario = catalogue(&file);
-        let uses_link_faults = scenario
-            .scenario
-            .faults
-            .iter()
-            .any(|f| f.kind.key() == "link" && !f.optional);
-        let result = run_loopback(&scenario, None);
-        match &result.outcome {
-            Outcome::Passed if !uses_link_faults => {
-                let text = result.transcript.to_text();
-                // The answers came from the real endpoints (some scenarios never reach the
-                // service: no valid time, wrong root CA, owner-only role checks).
-                let offline = ["09-", "10-", "16-"].iter().any(|p| file.starts_with(p));
-                if !offline && !text.contains("real endpoint") {
-                    problems.push(format!("{file}: no real exchange in the transcript"));
-                }
-            }
-            Outcome::Skipped { reason } if uses_link_faults => {
-                assert!(reason.contains("in-memory link"), "{file}: {reason}");
-                skipped.push(file);
-            }
-            other => problems.push(format!(
-                "{file}: {other:?}\n{}",
+        let result = run_loopback(&catalogue(&file), None);
+        if !result.passed() {
+            problems.push(format!(
+                "{file}: {:?}\n{}",
+                result.outcome,
                 result.transcript.to_text()
-            )),
+            ));
+            continue;
+        }
+        // The answers came from the real endpoints (some scenarios never reach the
+        // service: no valid time, wrong root CA, owner-only role checks).
+        let text = result.transcript.to_text();
+        let offline = ["09-", "10-", "16-"].iter().any(|p| file.starts_with(p));
+        if !offline && !text.contains("real endpoint") {
+            problems.push(format!("{file}: no real exchange in the transcript"));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
@@ -62,7 +50,64 @@ fn the_catalogue_passes_over_real_sockets() {
         text.contains("transport failed: HandshakeFailed (handshake with"),
         "{text}"
     );
-    assert_eq!(skipped, ["18-lossy-link.toml"]);
+}
+
+#[test]
+fn coap_loss_happens_in_the_relay_and_the_real_retransmissions_recover() {
+    // Scenario 18 (20 % loss on CoAP) over real DTLS: datagrams are lost in the relay, the
+    // real transports retransmit, and no handshake gives up (it did before the server
+    // resent its last flight on a repeated client flight).
+    for seed in [5, 6, 7] {
+        let result = run_loopback(&catalogue("18-lossy-link.toml"), Some(seed));
+        assert_passed(&result);
+        let text = result.transcript.to_text();
+        assert!(
+            text.contains("datagram(s) of the"),
+            "seed {seed}: no loss\n{text}"
+        );
+        assert!(
+            !text.contains("transport failed"),
+            "seed {seed}: an exchange gave up\n{text}"
+        );
+    }
+}
+
+#[test]
+fn https_loss_and_partitions_are_drawn_per_tcp_leg() {
+    let text = forced_answer_scenario("http", "fetch", "{ http = 500 }").replace(
+        r#"service = { request = "fetch", nth = 1, answer = { http = 500 } }"#,
+        "link = { loss_percent = 40 }",
+    );
+    let scenario = inline(&text, "tcp-loss.toml");
+    let mut drops = 0;
+    for seed in 1..=6 {
+        assert_passed(&run(&scenario, Some(seed)));
+        let loopback = run_loopback(&scenario, Some(seed));
+        assert_passed(&loopback);
+        let transcript = loopback.transcript.to_text();
+        drops += transcript
+            .matches("dropped (loss): request of the HTTPS")
+            .count()
+            + transcript
+                .matches("dropped (loss): answer of the HTTPS")
+                .count();
+    }
+    // 40 % per leg over six runs of at least four legs each: some must be lost.
+    assert!(drops > 0, "no TCP leg was lost in six runs");
+    // A 20 s partition from the start: TCP retransmits until it is over.
+    let text = forced_answer_scenario("http", "fetch", "{ http = 500 }").replace(
+        r#"service = { request = "fetch", nth = 1, answer = { http = 500 } }"#,
+        r#"link = { partition = { after = "0s", lasting = "20s" } }"#,
+    );
+    let scenario = inline(&text, "tcp-partition.toml");
+    assert_passed(&run(&scenario, None));
+    let loopback = run_loopback(&scenario, None);
+    assert_passed(&loopback);
+    let transcript = loopback.transcript.to_text();
+    assert!(
+        transcript.contains("dropped (partition): request of the HTTPS exchange"),
+        "{transcript}"
+    );
 }
 
 #[test]

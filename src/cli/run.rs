@@ -53,7 +53,7 @@ pub struct RunArgs {
     devices: Option<NonZeroUsize>,
     /// Where devices talk to the service: the in-memory link (deterministic), or real
     /// TLS/DTLS sockets on 127.0.0.1 to the service's real device endpoints (both in
-    /// virtual time; loopback skips loss and partition faults).
+    /// virtual time, with every fault).
     #[arg(long, value_enum, default_value_t = NetArg::Memory)]
     net: NetArg,
 }

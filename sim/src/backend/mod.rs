@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 use provlab_harness::scenario::Step;
 use provlab_harness::transcript::{Entry, EntryKind, Lane};
 use provlab_harness::{
-    Backend, BackendError, BackendFactory, Capabilities, Capability, Duration, Observation,
-    Scenario, StepOutcome, Transcript, WaitOutcome,
+    Backend, BackendError, BackendFactory, Capabilities, Duration, Observation, Scenario,
+    StepOutcome, Transcript, WaitOutcome,
 };
 use provlab_server::domain::{Error as DomainError, RuleId, Service, Timestamp};
 
@@ -82,10 +82,6 @@ pub struct SimBackend {
     options: SimOptions,
 }
 
-/// Why loopback runs skip link faults.
-const LOOPBACK_LINK_FAULTS: &str =
-    "datagram loss and partitions need the in-memory link: real loopback sockets do not lose datagrams (run without --net loopback)";
-
 impl SimBackend {
     /// A backend with `options`.
     pub fn new(options: SimOptions) -> Result<Self, BackendError> {
@@ -110,12 +106,9 @@ impl Backend for SimBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        match self.options.net {
-            NetMode::InMemory => Capabilities::all(),
-            NetMode::Loopback => {
-                Capabilities::all().without(Capability::LinkFaults, LOOPBACK_LINK_FAULTS)
-            }
-        }
+        // Both links inject every fault (loopback: CoAP loss in a real UDP relay, TCP
+        // losses drawn per leg).
+        Capabilities::all()
     }
 
     fn setup(&mut self, scenario: &Scenario, seed: u64) -> Result<(), BackendError> {

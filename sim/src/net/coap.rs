@@ -51,6 +51,8 @@ pub struct CoapTiming {
     pub max_retransmit: u32,
     /// Longest DTLS handshake.
     pub handshake_timeout: Duration,
+    /// First retransmission timer of a DTLS handshake flight (RFC 6347 §4.2.4.1: 1 s).
+    pub flight_interval: Duration,
 }
 
 impl Default for CoapTiming {
@@ -61,6 +63,7 @@ impl Default for CoapTiming {
             ack_random_factor: 1.5,
             max_retransmit: 4,
             handshake_timeout: Duration::from_secs(20),
+            flight_interval: Duration::from_secs(1),
         }
     }
 }
@@ -154,6 +157,7 @@ impl CoapDtlsTransport {
                 CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Gcm_Sha256,
             ],
             extended_master_secret: ExtendedMasterSecretType::Request,
+            flight_interval: self.timing.flight_interval,
             ..Default::default()
         };
         let handshake = DTLSConn::new(Arc::new(socket), config, true, None);

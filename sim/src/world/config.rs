@@ -39,7 +39,7 @@ pub enum WorldNet {
     #[default]
     InMemory,
     /// Real sockets on 127.0.0.1 to the real device endpoints, TLS and DTLS included (same
-    /// outcomes, not byte-deterministic; loss and partitions need the in-memory link).
+    /// outcomes, not byte-deterministic; CoAP loss in a real UDP relay).
     Loopback,
 }
 

@@ -14,13 +14,25 @@
 //!   ([`provlab_server::device::forced`]) and answered by the real server code;
 //! * handshake faults make the device verify the service against a decoy CA, so the real
 //!   handshake fails the way a wrong root CA does;
+//! * CoAP datagram loss and partitions happen in a UDP [`relay`] between the devices and the
+//!   endpoint, so the real DTLS and CoAP retransmissions recover (or give up);
+//! * an HTTPS request during a partition never connects and times out; TCP segment loss
+//!   cannot be made on loopback sockets, so scenarios asking for it are skipped;
 //! * modem, power, network-time and clock faults are device-side and work as in memory;
-//! * datagram loss and partitions need the in-memory link (loopback does not lose
-//!   datagrams); latency and jitter only stretch the virtual delivery time.
+//!   latency and jitter only stretch the virtual delivery time.
 //!
-//! Not byte-deterministic: the PKI and the (D)TLS handshakes draw OS randomness. Outcomes
-//! are the same as in memory; transcripts differ in summaries (real answers carry no
-//! service-side notes).
+//! Real retransmission timers run [`TIME_SCALE`] times faster than the RFC's (CoAP ACK
+//! timeout 250 ms instead of 2 s, DTLS flights 125 ms instead of 1 s), so a lossy exchange
+//! costs little wall time; when the relay lost datagrams during an exchange, the answer is
+//! delivered after the exchange's real duration times [`TIME_SCALE`] (the only wall-clock
+//! reading in the world), which is the RFC schedule in virtual time.
+//!
+//! Not byte-deterministic: the PKI and the (D)TLS handshakes draw OS randomness, and the
+//! relay's losses depend on how many datagrams the real timers send. Outcomes are the same
+//! as in memory; transcripts differ in summaries (real answers carry no service-side
+//! notes).
+
+mod relay;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -48,6 +60,10 @@ use crate::modem::credentials::TYPE_ROOT_CA;
 use crate::modem::CredKey;
 use crate::net::{CoapDtlsTransport, CoapTiming, HttpsTransport, NetError, RootCa};
 
+/// How much faster the real retransmission timers run than the RFC's (see the module
+/// docs).
+pub const TIME_SCALE: u32 = 8;
+
 /// Most commands decoded from one fetch for the transcript and the records log.
 const MAX_DECODED: usize = 10_000;
 /// Real-time bound of one HTTPS exchange (a forced silence costs this much wall time;
@@ -61,6 +77,8 @@ pub(crate) struct Loopback {
     clock: Arc<ManualClock>,
     https_addr: SocketAddr,
     coap_addr: SocketAddr,
+    /// Where devices send CoAP: the lossy relay in front of `coap_addr`.
+    relay: relay::Relay,
     /// The lab root CA the endpoints' certificates chain to (PEM).
     pub(crate) root_pem: String,
     /// An unrelated CA: verifying against it makes a handshake fail for real.
@@ -121,6 +139,9 @@ impl Loopback {
         let udp = udp.map_err(|e| fail("bind CoAP", &e))?;
         let https_addr = tcp.local_addr().map_err(|e| fail("HTTPS address", &e))?;
         let coap_addr = udp.local_addr().map_err(|e| fail("CoAP address", &e))?;
+        let relay = runtime
+            .block_on(relay::Relay::start(coap_addr, derive(seed, "relay", 0)))
+            .map_err(|e| fail("bind the CoAP relay", &e))?;
         let https_app = app.clone();
         runtime.spawn(async move {
             let never = std::future::pending::<()>();
@@ -142,6 +163,7 @@ impl Loopback {
             clock,
             https_addr,
             coap_addr,
+            relay,
             root_pem: pki.root_ca_pem().to_owned(),
             decoy,
             decoy_pem: decoy_pki.root_ca_pem().to_owned(),
@@ -158,15 +180,20 @@ impl Loopback {
         (self.https_addr, self.coap_addr)
     }
 
-    /// CoAP timing on loopback: the RFC's shape, scaled down so a forced silence costs a
-    /// few seconds of wall time (virtual timing comes from the world's policy), with room
-    /// for a loaded machine (an early retransmission is harmless: the server deduplicates).
+    /// The relay's losses from now on.
+    fn set_link(&self, faults: relay::RelayFaults) {
+        self.relay.set_faults(faults);
+    }
+
+    /// CoAP timing on loopback: the RFC's, [`TIME_SCALE`] times faster (an early
+    /// retransmission on a loaded machine is harmless: the server deduplicates).
     fn coap_timing() -> CoapTiming {
+        let rfc = CoapTiming::default();
         CoapTiming {
-            ack_timeout: Duration::from_millis(500),
-            ack_random_factor: 1.5,
-            max_retransmit: 2,
-            handshake_timeout: Duration::from_secs(5),
+            ack_timeout: rfc.ack_timeout / TIME_SCALE,
+            flight_interval: rfc.flight_interval / TIME_SCALE,
+            handshake_timeout: rfc.handshake_timeout / TIME_SCALE,
+            ..rfc
         }
     }
 
@@ -184,8 +211,8 @@ impl Loopback {
             }
             ExKind::Connect => {
                 let endpoint = CoapEndpoint {
-                    host: self.coap_addr.ip().to_string(),
-                    port: self.coap_addr.port(),
+                    host: self.relay.addr.ip().to_string(),
+                    port: self.relay.addr.port(),
                     sec_tag: 0,
                 };
                 let seed = derive(self.seed, "loopback-coap", dev as u64);
@@ -268,9 +295,22 @@ impl World {
         let Some(mut lb) = self.loopback.take() else {
             return;
         };
+        // HTTPS: TCP's own retransmissions cannot be made to lose segments on loopback, so
+        // the legs' losses are drawn as in memory; the request runs for real once if any
+        // attempt reached the service.
+        let tcp = match kind {
+            ExKind::Http(_) => Some(self.tcp_attempts()),
+            _ => None,
+        };
+        if let Some(TcpAttempts { reached: false, .. }) = tcp {
+            let input = Input::TransportFailed(TransportFailure::Timeout);
+            self.log_loopback_answer(&mut lb, dev, &kind, &input, Some("no segment passed"));
+            self.loopback = Some(lb);
+            self.deliver_loopback(dev, kind, input, None);
+            return;
+        }
         lb.clock.set(self.service_now());
-        let endpoint = fault_endpoint(&kind);
-        if let Some(endpoint) = endpoint {
+        if let Some(endpoint) = fault_endpoint(&kind) {
             if let Some(answer) = self.faults.service_answer(endpoint) {
                 self.transcript.note(
                     self.now_ms,
@@ -291,13 +331,105 @@ impl World {
         } else {
             self.device_root_ca(dev, &kind)
         };
+        let partitioned = self.faults.partitioned(self.now());
+        lb.set_link(relay::RelayFaults {
+            loss_rate: self.faults.loss_rate,
+            partitioned,
+        });
+        let dropped_before = lb.relay.dropped();
+        let started = std::time::Instant::now();
         lb.app.swap_service(&mut self.host.service);
-        let (input, failure) = lb.run(dev, &kind, root.as_ref());
+        let (mut input, failure) = lb.run(dev, &kind, root.as_ref());
         lb.app.swap_service(&mut self.host.service);
+        let real = started.elapsed();
         lb.app.forced_replies().clear();
+        let dropped = lb.relay.dropped() - dropped_before;
+        let mut measured = None;
+        if dropped > 0 {
+            let virtual_ms = u64::try_from((real * TIME_SCALE).as_millis()).unwrap_or(u64::MAX);
+            let what = match &kind {
+                ExKind::Coap { request, .. } => format!("{} exchange", request.path),
+                _ => "DTLS handshake".to_owned(),
+            };
+            self.transcript.note(
+                self.now_ms,
+                Lane::Link,
+                format!(
+                    "dropped ({}): {dropped} datagram(s) of the {what}; the real exchange took {} ms ({virtual_ms} ms virtual)",
+                    if partitioned { "partition" } else { "loss" },
+                    real.as_millis()
+                ),
+            );
+            measured = Some(virtual_ms + self.one_way_ms() + self.one_way_ms());
+        }
+        if let Some(TcpAttempts {
+            delivered_after, ..
+        }) = tcp
+        {
+            match delivered_after {
+                Some(ms) => measured = Some(ms),
+                None => {
+                    self.transcript.note(
+                        self.now_ms,
+                        Lane::Link,
+                        "the service answered, but every answer was lost: the device times out",
+                    );
+                    input = Input::TransportFailed(TransportFailure::Timeout);
+                }
+            }
+        }
         self.log_loopback_answer(&mut lb, dev, &kind, &input, failure.as_deref());
         self.loopback = Some(lb);
-        self.deliver_loopback(dev, kind, input);
+        self.deliver_loopback(dev, kind, input, measured);
+    }
+
+    /// Draws the legs of an HTTPS request's TCP attempts (RFC 6298 schedule) against the
+    /// link's loss and partitions, noting each drop, as the in-memory link does.
+    fn tcp_attempts(&mut self) -> TcpAttempts {
+        let policy = super::link::RetransmitPolicy::TCP;
+        let setup = 4 * super::duration_ms(self.config.latency);
+        let (start, mut sent, mut timeout) = (self.now_ms, self.now_ms, policy.initial_ms);
+        let mut reached = false;
+        for attempt in 0..=policy.max_retransmit {
+            if attempt > 0 {
+                self.transcript.note(
+                    self.now_ms,
+                    Lane::Link,
+                    format!("retransmit #{attempt}: HTTPS request"),
+                );
+            }
+            let arrives = sent + setup + self.one_way_ms();
+            if !self.leg_lost(sent, "request of the HTTPS exchange") {
+                reached = true;
+                let back = arrives + self.one_way_ms();
+                if !self.leg_lost(arrives, "answer of the HTTPS exchange") {
+                    return TcpAttempts {
+                        reached,
+                        delivered_after: Some(back - start),
+                    };
+                }
+            }
+            sent += timeout;
+            timeout = timeout.saturating_mul(2);
+        }
+        TcpAttempts {
+            reached,
+            delivered_after: None,
+        }
+    }
+
+    /// Whether a leg sent at `at_ms` is lost (partition window or loss draw); notes why.
+    fn leg_lost(&mut self, at_ms: u64, what: &str) -> bool {
+        let why = if self.faults.partitioned(Duration::from_millis(at_ms)) {
+            "partition"
+        } else if self.faults.loss_rate > 0.0 && self.link_rng.chance(self.faults.loss_rate) {
+            "loss"
+        } else {
+            return false;
+        };
+        self.transcript
+            .note(self.now_ms, Lane::Link, format!("dropped ({why}): {what}"));
+        true
     }
 
     /// Closes the device's real DTLS session, if any.
@@ -433,12 +565,15 @@ impl World {
     }
 
     /// Schedules the answer after the modelled round trip (a timeout after the transport's
-    /// modelled retransmission schedule).
-    fn deliver_loopback(&mut self, dev: usize, kind: ExKind, input: Input) {
+    /// modelled retransmission schedule), or after `measured` virtual milliseconds (an
+    /// exchange that lost datagrams: its scaled real duration plus the round trip, or the
+    /// modelled TCP attempts).
+    fn deliver_loopback(&mut self, dev: usize, kind: ExKind, input: Input, measured: Option<u64>) {
         let policy = Exchange::policy_for(&kind);
-        let delay = match input {
-            Input::TransportFailed(TransportFailure::Timeout) => policy.give_up_ms(),
-            _ => {
+        let delay = match (measured, &input) {
+            (Some(ms), _) => ms,
+            (None, Input::TransportFailed(TransportFailure::Timeout)) => policy.give_up_ms(),
+            (None, _) => {
                 let setup = match kind {
                     ExKind::Http(_) => 4 * super::duration_ms(self.config.latency),
                     _ => 0,
@@ -455,6 +590,15 @@ impl World {
             },
         );
     }
+}
+
+/// The modelled TCP attempts of one HTTPS request.
+#[derive(Debug, Clone, Copy)]
+struct TcpAttempts {
+    /// Some attempt's request reached the service.
+    reached: bool,
+    /// Virtual milliseconds until an answer got back, if one did.
+    delivered_after: Option<u64>,
 }
 
 /// Whether an HTTP exchange is the fetch.
