@@ -113,9 +113,9 @@ service = { request = "fetch", nth = 1, answer = "silence" }"#,
         "{t}"
     );
     assert_eq!(
-        count(&t, "service stays silent (injected)"),
-        1 + 5,
-        "one silence and five silent duplicates (TCP: 5 retransmissions)\n{t}"
+        count(&t, "no answer reaches the device (injected)"),
+        5,
+        "five silent duplicates (TCP: 5 retransmissions)\n{t}"
     );
     assert!(
         t.contains("gave up: GET /v1/provisioning/commands unanswered after 6 transmissions"),
@@ -531,4 +531,76 @@ events = ["START", "NEED_LTE_DEACTIVATED", "NEED_LTE_ACTIVATED", "DONE", "STOP"]
     );
     let t = passes(&text);
     assert!(!t.contains("power cut"), "{t}");
+}
+
+#[test]
+fn a_lost_answer_is_recorded_and_the_repeated_report_is_ignored() {
+    // CoAP: the service records the report, its 2.04 is lost (and so are the answers to
+    // the retransmissions); the client posts the same results again in a new request, the
+    // service acknowledges and ignores them.
+    let text = r#"
+name = "lost-answer"
+seed = 2
+[service]
+members = [{ name = "olivia", role = "owner" }]
+[[device]]
+name = "dk1"
+transport = "coap"
+claimed_by = "olivia"
+[[device.config]]
+request = { finished = {} }
+[[fault]]
+service = { request = "report", nth = 1, answer = "lost" }
+[[step]]
+trigger = "dk1"
+[[step]]
+wait_until = { status = "PROVISIONED", events_in_order = ["DONE", "STOP"], within = "5m" }
+[[expect]]
+commands = ["SUCCEEDED"]
+records = { fetches = 1, reports = 2, delivered = [{ command = 1, times = 1 }] }
+"#;
+    let t = passes(text);
+    assert_eq!(
+        count(&t, "fault: service answers, but the answer is lost"),
+        1,
+        "{t}"
+    );
+    assert!(
+        t.contains("the answer is lost (injected): 2.04 Changed, 1 recorded"),
+        "{t}"
+    );
+    assert!(
+        t.contains("2.04 Changed, 0 recorded"),
+        "the repeat is ignored\n{t}"
+    );
+}
+
+#[test]
+fn a_service_fault_counts_only_its_own_device_requests() {
+    let text = r#"
+name = "per-device"
+seed = 3
+[service]
+members = [{ name = "olivia", role = "owner" }]
+[[device]]
+name = "dk1"
+claimed_by = "olivia"
+[[device.config]]
+request = { finished = {} }
+[[device]]
+name = "dk2"
+claimed_by = "olivia"
+[[device.config]]
+request = { finished = {} }
+[[fault]]
+device = "dk2"
+service = { request = "fetch", nth = 1, answer = { http = 500 } }
+[[step]]
+wait_until = { device = "dk1", status = "PROVISIONED", within = "2m" }
+[[step]]
+wait_until = { device = "dk2", events = ["START", "FAILED", "STOP"], within = "2m" }
+"#;
+    let t = passes(text);
+    assert!(t.contains("to dk2's Commands (request 1 only)"), "{t}");
+    assert_eq!(count(&t, "500 (injected)"), 1, "{t}");
 }

@@ -204,6 +204,13 @@ fn forced_coap_answers_come_from_the_real_dtls_endpoint() {
         r#""silence""#,
         "transport failed: Timeout",
     );
+    same_outcome("coap", "report", r#""lost""#, "transport failed: Timeout");
+}
+
+#[test]
+fn a_lost_answer_is_handled_by_the_real_endpoint_and_withheld() {
+    same_outcome("http", "report", r#""lost""#, "transport failed: Timeout");
+    same_outcome("http", "fetch", r#""lost""#, "transport failed: Timeout");
 }
 
 #[test]

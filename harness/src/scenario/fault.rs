@@ -178,6 +178,9 @@ pub enum ServiceAnswer {
     Close,
     /// No answer at all (the request times out): `answer = "silence"`.
     Silence,
+    /// The service handles the request, but its answer is lost on the way back, also for
+    /// the transport's retransmissions (the device times out): `answer = "lost"`.
+    Lost,
 }
 
 /// The TLS/DTLS handshake with the service fails.

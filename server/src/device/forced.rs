@@ -37,6 +37,9 @@ pub enum ForcedReply {
     Close,
     /// No answer at all, also to retransmissions of the same CoAP message.
     Silence,
+    /// The request is handled for real, then the answer is not sent (a lost answer): the
+    /// same as [`ForcedReply::Silence`] for the device, but the state changed.
+    Lost,
 }
 
 /// The armed answers, in the order they were armed.

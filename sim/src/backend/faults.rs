@@ -55,8 +55,14 @@ pub fn install(sim: &mut Sim, scenario: &Scenario, fault: &Fault) -> Result<(), 
         Some(name) => format!("fault `{}`", name.get()),
         None => format!("{} fault", fault.kind.key()),
     };
-    let applied = applied(fault.kind.get())
-        .map_err(|reason| BackendError::Setup(format!("{what}: {reason}")))?;
+    let applied = match applied(fault.kind.get())
+        .map_err(|reason| BackendError::Setup(format!("{what}: {reason}")))?
+    {
+        // A device's requests and handshakes only: another device's do not count.
+        Applied::Service(f) => Applied::Service(f.for_device(device.0)),
+        Applied::Handshake(f) => Applied::Handshake(f.for_device(device.0)),
+        other => other,
+    };
     let mut installed = Installed {
         device,
         applied,
@@ -153,6 +159,7 @@ fn service_fault(s: &ServiceFault) -> Result<world::ServiceFault, String> {
         }
         ServiceAnswer::Close => world::ForcedAnswer::Close,
         ServiceAnswer::Silence => world::ForcedAnswer::Silence,
+        ServiceAnswer::Lost => world::ForcedAnswer::Lost,
     };
     let mut fault = world::ServiceFault::answering(endpoint, answer);
     if let Some(n) = s.nth {

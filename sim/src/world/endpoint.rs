@@ -91,7 +91,7 @@ impl Served {
                 },
                 "fault: service closes the connection (injected)".to_owned(),
             ),
-            ForcedAnswer::Silence => (
+            ForcedAnswer::Silence | ForcedAnswer::Lost => (
                 Input::TransportFailed(TransportFailure::Timeout),
                 "no answer (injected)".to_owned(),
                 "fault: service stays silent (injected)".to_owned(),
@@ -103,6 +103,17 @@ impl Served {
             records: Vec::new(),
             notes: vec![note],
         }
+    }
+
+    /// The real answer, lost on the way back: the service did its work (records delivered,
+    /// results recorded), and the device gets nothing, as with a silence.
+    fn lost(mut self) -> Self {
+        self.notes.push(format!(
+            "fault: service answers, but the answer is lost (injected): {}",
+            self.summary
+        ));
+        self.input = Input::TransportFailed(TransportFailure::Timeout);
+        self
     }
 
     /// Whether the service sends nothing (an injected silence): the link delivers no answer,
@@ -172,6 +183,7 @@ pub fn serve_http(
     service: &mut Service,
     now: Timestamp,
     faults: &mut LinkFaults,
+    dev: usize,
     request: &HttpRequest,
 ) -> Served {
     let endpoint = match (request.method, request.path()) {
@@ -179,8 +191,13 @@ pub fn serve_http(
         (HttpMethod::Post, RESPONSE_PATH) => Endpoint::Responses,
         _ => return Served::http(404, Vec::new(), "404 Not Found".to_owned()),
     };
-    if let Some(answer) = faults.service_answer(endpoint) {
-        return Served::forced(answer, false);
+    match faults.service_answer(endpoint, dev) {
+        // Handled for real (no further fault fires), then the answer is lost.
+        Some(ForcedAnswer::Lost) => {
+            return serve_http(service, now, &mut LinkFaults::default(), dev, request).lost()
+        }
+        Some(answer) => return Served::forced(answer, false),
+        None => {}
     }
     let token = request
         .header("Authorization")
@@ -252,6 +269,7 @@ pub fn serve_coap(
     service: &mut Service,
     now: Timestamp,
     faults: &mut LinkFaults,
+    dev: usize,
     session: &mut CoapSession,
     request: &CoapRequest,
 ) -> Served {
@@ -279,8 +297,13 @@ pub fn serve_coap(
     });
     let first = endpoint != Endpoint::Commands || block.num == 0;
     if first {
-        if let Some(answer) = faults.service_answer(endpoint) {
-            return Served::forced(answer, true);
+        match faults.service_answer(endpoint, dev) {
+            Some(ForcedAnswer::Lost) => {
+                let mut unfaulted = LinkFaults::default();
+                return serve_coap(service, now, &mut unfaulted, dev, session, request).lost();
+            }
+            Some(answer) => return Served::forced(answer, true),
+            None => {}
         }
     }
     match endpoint {
@@ -453,13 +476,13 @@ mod tests {
             body: vec![0xff],
         };
         let now = Timestamp::from_secs(1_700_000_000);
-        let first = serve_http(&mut service, now, &mut faults, &request);
+        let first = serve_http(&mut service, now, &mut faults, 0, &request);
         assert_eq!(
             first.input,
             Input::TransportFailed(TransportFailure::Closed)
         );
         // The next report reaches the domain (which refuses the missing JWT).
-        let second = serve_http(&mut service, now, &mut faults, &request);
+        let second = serve_http(&mut service, now, &mut faults, 0, &request);
         assert!(
             matches!(
                 second.input,

@@ -44,6 +44,9 @@ pub enum ForcedAnswer {
     /// No answer at all, to the request and to its retransmissions: the transport gives up
     /// after its retransmission schedule.
     Silence,
+    /// The service handles the request, but every answer to it (retransmissions included)
+    /// is lost on the way back: the device times out as with [`ForcedAnswer::Silence`].
+    Lost,
 }
 
 impl std::fmt::Display for ForcedAnswer {
@@ -54,6 +57,7 @@ impl std::fmt::Display for ForcedAnswer {
             ForcedAnswer::Status { http, coap } => write!(f, "answers {http} / {coap}"),
             ForcedAnswer::Close => f.write_str("closes the connection"),
             ForcedAnswer::Silence => f.write_str("stays silent"),
+            ForcedAnswer::Lost => f.write_str("loses its answer"),
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct ServiceFault {
     pub skip: u32,
     /// How many matching requests it answers (`None`: all).
     pub times: Option<u32>,
+    /// The device (index) whose requests it concerns (`None`: every device's).
+    pub device: Option<usize>,
     seen: u32,
 }
 
@@ -93,6 +99,7 @@ impl ServiceFault {
             answer,
             skip: 0,
             times: None,
+            device: None,
             seen: 0,
         }
     }
@@ -126,18 +133,25 @@ impl ServiceFault {
         self
     }
 
-    /// Whether `other` is the same rule (endpoint, answer, nth, times), whatever either
-    /// has counted so far.
+    /// Concerns (and counts) only the requests of the device with index `device`.
+    pub fn for_device(mut self, device: usize) -> Self {
+        self.device = Some(device);
+        self
+    }
+
+    /// Whether `other` is the same rule (endpoint, answer, nth, times, device), whatever
+    /// either has counted so far.
     pub fn same_rule(&self, other: &ServiceFault) -> bool {
         self.endpoint == other.endpoint
             && self.answer == other.answer
             && self.skip == other.skip
             && self.times == other.times
+            && self.device == other.device
     }
 
-    /// Counts a request to `endpoint`; whether the fault answers it.
-    pub(crate) fn fire(&mut self, endpoint: Endpoint) -> bool {
-        if !self.endpoint.matches(endpoint) {
+    /// Counts a request of device `dev` to `endpoint`; whether the fault answers it.
+    pub(crate) fn fire(&mut self, endpoint: Endpoint, dev: usize) -> bool {
+        if !self.endpoint.matches(endpoint) || self.device.is_some_and(|d| d != dev) {
             return false;
         }
         self.seen += 1;
@@ -154,6 +168,8 @@ pub struct HandshakeFault {
     pub skip: u32,
     /// How many handshakes fail (`None`: all).
     pub times: Option<u32>,
+    /// The device (index) whose handshakes it concerns (`None`: every device's).
+    pub device: Option<usize>,
     seen: u32,
 }
 
@@ -176,13 +192,23 @@ impl HandshakeFault {
         self
     }
 
-    /// Whether `other` is the same rule (nth, times), whatever either has counted so far.
-    pub fn same_rule(&self, other: &HandshakeFault) -> bool {
-        self.skip == other.skip && self.times == other.times
+    /// Concerns (and counts) only the handshakes of the device with index `device`.
+    pub fn for_device(mut self, device: usize) -> Self {
+        self.device = Some(device);
+        self
     }
 
-    /// Counts a handshake; whether it fails.
-    pub(crate) fn fire(&mut self) -> bool {
+    /// Whether `other` is the same rule (nth, times, device), whatever either has counted
+    /// so far.
+    pub fn same_rule(&self, other: &HandshakeFault) -> bool {
+        self.skip == other.skip && self.times == other.times && self.device == other.device
+    }
+
+    /// Counts a handshake of device `dev`; whether it fails.
+    pub(crate) fn fire(&mut self, dev: usize) -> bool {
+        if self.device.is_some_and(|d| d != dev) {
+            return false;
+        }
         self.seen += 1;
         self.seen > self.skip && self.times.is_none_or(|t| self.seen - self.skip <= t)
     }
@@ -220,12 +246,16 @@ impl LinkFaults {
         self.partitions.iter().any(|p| p.from <= at && at < p.until)
     }
 
-    /// Counts a request to `endpoint` against the service faults (every matching fault
-    /// counts it); the first that fires gives the answer.
-    pub(crate) fn service_answer(&mut self, endpoint: Endpoint) -> Option<ForcedAnswer> {
+    /// Counts a request of device `dev` to `endpoint` against the service faults (every
+    /// matching fault counts it); the first that fires gives the answer.
+    pub(crate) fn service_answer(
+        &mut self,
+        endpoint: Endpoint,
+        dev: usize,
+    ) -> Option<ForcedAnswer> {
         let mut answer = None;
         for fault in &mut self.service {
-            if fault.fire(endpoint) && answer.is_none() {
+            if fault.fire(endpoint, dev) && answer.is_none() {
                 answer = Some(fault.answer);
             }
         }
@@ -233,11 +263,11 @@ impl LinkFaults {
     }
 
     /// Counts one handshake attempt against the handshake faults (call it once per
-    /// handshake exchange, not per retransmission); whether it fails.
-    pub(crate) fn handshake_fails(&mut self) -> bool {
+    /// handshake exchange, not per retransmission) of device `dev`; whether it fails.
+    pub(crate) fn handshake_fails(&mut self, dev: usize) -> bool {
         let mut fails = false;
         for fault in &mut self.handshake {
-            fails |= fault.fire();
+            fails |= fault.fire(dev);
         }
         fails
     }
@@ -309,14 +339,14 @@ mod tests {
         let mut f = LinkFaults::default();
         f.service
             .push(ServiceFault::busy(Endpoint::Commands).times(2));
-        assert_eq!(f.service_answer(Endpoint::Responses), None);
-        assert!(f.service_answer(Endpoint::Commands).is_some());
-        assert!(f.service_answer(Endpoint::Commands).is_some());
-        assert_eq!(f.service_answer(Endpoint::Commands), None);
+        assert_eq!(f.service_answer(Endpoint::Responses, 0), None);
+        assert!(f.service_answer(Endpoint::Commands, 0).is_some());
+        assert!(f.service_answer(Endpoint::Commands, 0).is_some());
+        assert_eq!(f.service_answer(Endpoint::Commands, 0), None);
         let mut nth = ServiceFault::new(Endpoint::Any, 400, CoapCode::BAD_REQUEST).nth(2);
-        assert!(!nth.fire(Endpoint::Auth));
-        assert!(nth.fire(Endpoint::Auth));
-        assert!(!nth.fire(Endpoint::Auth));
+        assert!(!nth.fire(Endpoint::Auth, 0));
+        assert!(nth.fire(Endpoint::Auth, 0));
+        assert!(!nth.fire(Endpoint::Auth, 0));
         let p = LinkFaults {
             partitions: vec![Partition {
                 from: Duration::from_secs(1),
@@ -337,23 +367,23 @@ mod tests {
         f.service.push(ServiceFault::busy(Endpoint::Any).times(1));
         // The first fetch: the close rule counts it but lets it through; busy fires.
         assert_eq!(
-            f.service_answer(Endpoint::Commands),
+            f.service_answer(Endpoint::Commands, 0),
             Some(ForcedAnswer::Status {
                 http: 500,
                 coap: CoapCode::SERVICE_UNAVAILABLE
             })
         );
         assert_eq!(
-            f.service_answer(Endpoint::Commands),
+            f.service_answer(Endpoint::Commands, 0),
             Some(ForcedAnswer::Close)
         );
-        assert_eq!(f.service_answer(Endpoint::Commands), None);
+        assert_eq!(f.service_answer(Endpoint::Commands, 0), None);
         assert_eq!(
-            f.service_answer(Endpoint::Responses),
+            f.service_answer(Endpoint::Responses, 0),
             Some(ForcedAnswer::Silence)
         );
         assert_eq!(
-            f.service_answer(Endpoint::Responses),
+            f.service_answer(Endpoint::Responses, 0),
             Some(ForcedAnswer::Silence)
         );
         assert_eq!(ForcedAnswer::Close.to_string(), "closes the connection");
@@ -362,7 +392,7 @@ mod tests {
             "answers 500 / 5.03"
         );
         let mut counted = ServiceFault::silence(Endpoint::Auth).nth(1);
-        assert!(counted.fire(Endpoint::Auth));
+        assert!(counted.fire(Endpoint::Auth, 0));
         assert!(counted.same_rule(&ServiceFault::silence(Endpoint::Auth).nth(1)));
         assert!(!counted.same_rule(&ServiceFault::close(Endpoint::Auth).nth(1)));
     }
@@ -370,30 +400,30 @@ mod tests {
     #[test]
     fn handshake_faults_count_attempts() {
         let mut none = LinkFaults::default();
-        assert!(!none.handshake_fails());
+        assert!(!none.handshake_fails(0));
         let mut every = LinkFaults {
             handshake: vec![HandshakeFault::every()],
             ..LinkFaults::default()
         };
-        assert!((0..5).all(|_| every.handshake_fails()));
+        assert!((0..5).all(|_| every.handshake_fails(0)));
         // nth = 2 without times: only the second.
         let mut second = LinkFaults {
             handshake: vec![HandshakeFault::every().nth(2)],
             ..LinkFaults::default()
         };
-        let fired: Vec<bool> = (0..4).map(|_| second.handshake_fails()).collect();
+        let fired: Vec<bool> = (0..4).map(|_| second.handshake_fails(0)).collect();
         assert_eq!(fired, [false, true, false, false]);
         // nth = 2, times = 2: the second and the third.
         let mut two = LinkFaults {
             handshake: vec![HandshakeFault::every().nth(2).times(2)],
             ..LinkFaults::default()
         };
-        let fired: Vec<bool> = (0..4).map(|_| two.handshake_fails()).collect();
+        let fired: Vec<bool> = (0..4).map(|_| two.handshake_fails(0)).collect();
         assert_eq!(fired, [false, true, true, false]);
         // times alone: the first `times`.
         let mut first = HandshakeFault::every().times(1);
-        assert!(first.fire());
-        assert!(!first.fire());
+        assert!(first.fire(0));
+        assert!(!first.fire(0));
         assert!(first.same_rule(&HandshakeFault::every().times(1)));
     }
 }

@@ -169,7 +169,7 @@ impl World {
                     self.now_ms,
                     Lane::Service,
                     format!(
-                        "duplicate {label} (attempt {attempt}): service stays silent (injected)"
+                        "duplicate {label} (attempt {attempt}): no answer reaches the device (injected)"
                     ),
                 );
                 return;
@@ -237,7 +237,7 @@ impl World {
     /// One handshake of `dev` verifying the service against its root CA at `sec_tag`:
     /// counts it against the handshake faults, then checks the CA. `Err` says why it failed.
     fn handshake(&mut self, dev: usize, sec_tag: u32) -> Result<(), &'static str> {
-        if self.faults.handshake_fails() {
+        if self.faults.handshake_fails(dev) {
             return Err("handshake failed (injected)");
         }
         let verified = self.devices[dev]
@@ -266,7 +266,7 @@ impl World {
                 if let Err(why) = self.handshake(dev, request.sec_tag) {
                     return handshake_failed("TLS", why);
                 }
-                serve_http(&mut self.host.service, now, &mut self.faults, request)
+                serve_http(&mut self.host.service, now, &mut self.faults, dev, request)
             }
             ExKind::Connect => {
                 let sec_tag = self.devices[dev].spec.client.root_ca_sec_tag;
@@ -287,6 +287,7 @@ impl World {
                     &mut self.host.service,
                     now,
                     &mut self.faults,
+                    dev,
                     &mut session,
                     request,
                 );

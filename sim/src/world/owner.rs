@@ -244,8 +244,13 @@ impl World {
             self.now_ms,
             Lane::Link,
             format!(
-                "fault: service {} to {:?} ({})",
+                "fault: service {} to {}{:?} ({})",
                 fault.answer,
+                fault
+                    .device
+                    .and_then(|d| self.devices.get(d))
+                    .map(|d| format!("{}'s ", d.name))
+                    .unwrap_or_default(),
                 fault.endpoint,
                 match fault.times {
                     Some(1) => format!("request {} only", fault.skip + 1),

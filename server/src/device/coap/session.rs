@@ -179,6 +179,13 @@ impl CoapSession {
                     forced_route(method, &packet).and_then(|r| app.forced_replies().take(r));
                 let reply = match forced {
                     None => self.request(app, method, &packet),
+                    Some(ForcedReply::Lost) => {
+                        // Handled for real; the answer (and any to a retransmission) is lost.
+                        let _ = self.request(app, method, &packet);
+                        tracing::info!(peer = %self.peer, message_id, "CoAP answer withheld (forced: lost)");
+                        self.silenced.push(message_id);
+                        return None;
+                    }
                     Some(forced) => {
                         tracing::info!(peer = %self.peer, message_id, ?forced, "CoAP request: forced answer");
                         match forced {
@@ -199,7 +206,7 @@ impl CoapSession {
                                 self.closing = true;
                                 return None;
                             }
-                            ForcedReply::Silence => {
+                            ForcedReply::Silence | ForcedReply::Lost => {
                                 self.silenced.push(message_id);
                                 return None;
                             }

@@ -167,7 +167,9 @@ async fn respond(
         (Method::Post, handler::RESPONSE_PATH) => Some(DeviceRoute::Report),
         _ => None,
     };
-    if let Some(forced) = route.and_then(|r| app.forced_replies().take(r)) {
+    let forced = route.and_then(|r| app.forced_replies().take(r));
+    let lost = forced == Some(ForcedReply::Lost);
+    if let Some(forced) = forced.filter(|_| !lost) {
         tracing::info!(%peer, path = parts.uri.path(), ?forced, "HTTPS request: forced answer");
         return match forced {
             ForcedReply::Status { http, .. } => {
@@ -175,7 +177,7 @@ async fn respond(
             }
             ForcedReply::Close => Err(ForcedClose),
             // The connection's time limit ends the wait.
-            ForcedReply::Silence => std::future::pending().await,
+            ForcedReply::Silence | ForcedReply::Lost => std::future::pending().await,
         };
     }
     let header = |name| {
@@ -203,6 +205,11 @@ async fn respond(
         status = handled.status,
         "HTTPS request"
     );
+    if lost {
+        tracing::info!(%peer, "HTTPS answer withheld (forced: lost)");
+        // The connection's time limit ends the wait.
+        return std::future::pending().await;
+    }
     Ok(to_hyper(handled))
 }
 

@@ -285,6 +285,7 @@ fn reply(answer: ForcedAnswer) -> ForcedReply {
         },
         ForcedAnswer::Close => ForcedReply::Close,
         ForcedAnswer::Silence => ForcedReply::Silence,
+        ForcedAnswer::Lost => ForcedReply::Lost,
     }
 }
 
@@ -311,7 +312,7 @@ impl World {
         }
         lb.clock.set(self.service_now());
         if let Some(endpoint) = fault_endpoint(&kind) {
-            if let Some(answer) = self.faults.service_answer(endpoint) {
+            if let Some(answer) = self.faults.service_answer(endpoint, dev) {
                 self.transcript.note(
                     self.now_ms,
                     Lane::Service,
@@ -321,7 +322,7 @@ impl World {
             }
         }
         let handshake = matches!(kind, ExKind::Http(_) | ExKind::Connect);
-        let root = if handshake && self.faults.handshake_fails() {
+        let root = if handshake && self.faults.handshake_fails(dev) {
             self.transcript.note(
                 self.now_ms,
                 Lane::Link,
