@@ -604,3 +604,37 @@ wait_until = { device = "dk2", events = ["START", "FAILED", "STOP"], within = "2
     assert!(t.contains("to dk2's Commands (request 1 only)"), "{t}");
     assert_eq!(count(&t, "500 (injected)"), 1, "{t}");
 }
+
+#[test]
+fn a_link_fault_cuts_only_its_own_device_off() {
+    // dk2's radio link is partitioned for an hour; dk1, on the same service, is not.
+    let text = r#"
+name = "per-device-link"
+seed = 4
+[service]
+members = [{ name = "olivia", role = "owner" }]
+[[device]]
+name = "dk1"
+claimed_by = "olivia"
+[[device.config]]
+request = { finished = {} }
+[[device]]
+name = "dk2"
+claimed_by = "olivia"
+[[device.config]]
+request = { finished = {} }
+[[fault]]
+device = "dk2"
+link = { partition = { lasting = "1h" } }
+[[step]]
+wait_until = { device = "dk1", status = "PROVISIONED", within = "2m" }
+[[step]]
+wait_until = { device = "dk2", events = ["START", "FAILED", "STOP"], within = "5m" }
+[[expect]]
+device = "dk2"
+status = "READY"
+"#;
+    let t = passes(text);
+    assert!(t.contains("fault: link: dk2: partition"), "{t}");
+    assert!(t.contains("dropped (partition): request GET"), "{t}");
+}

@@ -12,7 +12,7 @@ use provlab_harness::BackendError;
 
 use super::Sim;
 use crate::modem::{FaultAction, FaultId, FaultRule};
-use crate::world::{self, DeviceId, Endpoint, Partition};
+use crate::world::{self, DeviceId, DeviceLink, Endpoint, Partition};
 
 /// A fault as the world applies it.
 #[derive(Debug, Clone)]
@@ -229,26 +229,31 @@ fn switch(sim: &mut Sim, installed: &mut Installed, on: bool) -> Result<(), Back
                 }
             }
         }
+        // The device's own radio link: another device's traffic is not affected.
         Applied::Link(link) => {
             if on {
-                if let Some(p) = link.loss_percent {
-                    world.set_loss_rate(f64::from(p.min(100)) / 100.0);
-                }
-                if link.latency.is_some() || link.jitter.is_some() {
-                    world.set_extra_latency(
-                        link.latency.map(|d| d.to_std()).unwrap_or_default(),
-                        link.jitter.map(|d| d.to_std()).unwrap_or_default(),
-                    );
-                }
-                if let Some(p) = link.partition {
-                    let from = world.now() + p.after.to_std();
-                    world.link_faults_mut().partitions.push(Partition {
-                        from,
-                        until: from + p.lasting.to_std(),
-                    });
-                }
+                let now = world.now();
+                let device_link = DeviceLink {
+                    loss_rate: link
+                        .loss_percent
+                        .map_or(0.0, |p| f64::from(p.min(100)) / 100.0),
+                    extra_latency: link.latency.map(|d| d.to_std()).unwrap_or_default(),
+                    extra_jitter: link.jitter.map(|d| d.to_std()).unwrap_or_default(),
+                    partitions: link
+                        .partition
+                        .map(|p| {
+                            let from = now + p.after.to_std();
+                            Partition {
+                                from,
+                                until: from + p.lasting.to_std(),
+                            }
+                        })
+                        .into_iter()
+                        .collect(),
+                };
+                world.add_device_link(dev, device_link).map_err(fail)?;
             } else {
-                world.clear_link_faults();
+                world.clear_device_link(dev).map_err(fail)?;
             }
         }
         Applied::Service(fault) => {

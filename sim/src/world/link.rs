@@ -238,12 +238,52 @@ pub struct LinkFaults {
     pub service: Vec<ServiceFault>,
     /// Forced handshake failures; a handshake fails when any of them fires.
     pub handshake: Vec<HandshakeFault>,
+    /// Faults of one device's link only (by device index), on top of the ones above.
+    pub devices: std::collections::BTreeMap<usize, DeviceLink>,
+}
+
+/// One device's link faults: its radio link loses, delays or is cut off, not the others'.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeviceLink {
+    /// Probability that one of its datagrams or segments is lost.
+    pub loss_rate: f64,
+    /// Extra one-way latency.
+    pub extra_latency: Duration,
+    /// Extra jitter bound.
+    pub extra_jitter: Duration,
+    /// Partition windows.
+    pub partitions: Vec<Partition>,
 }
 
 impl LinkFaults {
-    /// Whether `at` falls in a partition window.
+    /// Whether `at` falls in a world-wide partition window.
     pub fn partitioned(&self, at: Duration) -> bool {
         self.partitions.iter().any(|p| p.from <= at && at < p.until)
+    }
+
+    /// Whether device `dev`'s link is cut at `at` (a world-wide or its own window).
+    pub fn partitioned_for(&self, dev: usize, at: Duration) -> bool {
+        self.partitioned(at)
+            || self
+                .devices
+                .get(&dev)
+                .is_some_and(|d| d.partitions.iter().any(|p| p.from <= at && at < p.until))
+    }
+
+    /// The loss rate on device `dev`'s link (the higher of the world's and its own).
+    pub fn loss_rate_for(&self, dev: usize) -> f64 {
+        self.devices
+            .get(&dev)
+            .map_or(self.loss_rate, |d| d.loss_rate.max(self.loss_rate))
+    }
+
+    /// Extra latency and jitter on device `dev`'s link (the world's plus its own).
+    pub fn extra_delay_for(&self, dev: usize) -> (Duration, Duration) {
+        let own = self.devices.get(&dev);
+        (
+            self.extra_latency + own.map_or(Duration::ZERO, |d| d.extra_latency),
+            self.extra_jitter + own.map_or(Duration::ZERO, |d| d.extra_jitter),
+        )
     }
 
     /// Counts a request of device `dev` to `endpoint` against the service faults (every

@@ -110,18 +110,21 @@ impl World {
         id
     }
 
-    /// One-way delay: latency plus jitter (world and fault settings).
-    pub(super) fn one_way_ms(&mut self) -> u64 {
-        let base = duration_ms(self.config.latency) + duration_ms(self.faults.extra_latency);
-        let jitter = duration_ms(self.config.jitter) + duration_ms(self.faults.extra_jitter);
+    /// One-way delay on device `dev`'s link: latency plus jitter (world and fault
+    /// settings).
+    pub(super) fn one_way_ms(&mut self, dev: usize) -> u64 {
+        let (extra_latency, extra_jitter) = self.faults.extra_delay_for(dev);
+        let base = duration_ms(self.config.latency) + duration_ms(extra_latency);
+        let jitter = duration_ms(self.config.jitter) + duration_ms(extra_jitter);
         base + self.link_rng.below(jitter + 1)
     }
 
-    /// Whether a datagram sent now is lost; notes why.
-    fn lost(&mut self, what: &str) -> bool {
-        let why = if self.faults.partitioned(self.now()) {
+    /// Whether a datagram of device `dev` sent now is lost; notes why.
+    fn lost(&mut self, dev: usize, what: &str) -> bool {
+        let loss_rate = self.faults.loss_rate_for(dev);
+        let why = if self.faults.partitioned_for(dev, self.now()) {
             "partition"
-        } else if self.faults.loss_rate > 0.0 && self.link_rng.chance(self.faults.loss_rate) {
+        } else if loss_rate > 0.0 && self.link_rng.chance(loss_rate) {
             "loss"
         } else {
             return false;
@@ -136,7 +139,7 @@ impl World {
         let Some(ex) = self.exchanges.get(&id) else {
             return;
         };
-        let (attempt, timeout, label) = (ex.attempt, ex.timeout_ms, ex.label());
+        let (attempt, timeout, label, dev) = (ex.attempt, ex.timeout_ms, ex.label(), ex.dev);
         let setup = match ex.kind {
             ExKind::Http(_) => 4 * duration_ms(self.config.latency),
             _ => 0,
@@ -148,8 +151,8 @@ impl World {
                 format!("retransmit #{attempt}: {label}"),
             );
         }
-        if !self.lost(&format!("request {label}")) {
-            let at = self.now_ms + setup + self.one_way_ms();
+        if !self.lost(dev, &format!("request {label}")) {
+            let at = self.now_ms + setup + self.one_way_ms(dev);
             self.agenda.schedule(at, Due::ToService { ex: id, attempt });
         }
         self.agenda
@@ -222,8 +225,8 @@ impl World {
                 served.input
             }
         };
-        if !self.lost(&format!("answer to {label}")) {
-            let at = self.now_ms + self.one_way_ms();
+        if !self.lost(dev, &format!("answer to {label}")) {
+            let at = self.now_ms + self.one_way_ms(dev);
             self.agenda.schedule(
                 at,
                 Due::ToDevice {

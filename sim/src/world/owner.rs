@@ -9,7 +9,7 @@ use provlab_server::domain::{
 
 use super::device::DeviceId;
 use super::error::WorldError;
-use super::link::{HandshakeFault, LinkFaults, Partition, ServiceFault};
+use super::link::{DeviceLink, HandshakeFault, LinkFaults, Partition, ServiceFault};
 use super::transcript::Lane;
 use super::World;
 use crate::modem::Faults;
@@ -222,6 +222,54 @@ impl World {
         );
         self.faults.extra_latency = latency;
         self.faults.extra_jitter = jitter;
+    }
+
+    /// Adds link faults on device `device`'s link only: the higher loss rate wins, a
+    /// non-zero extra delay replaces the earlier one, partition windows add up.
+    pub fn add_device_link(
+        &mut self,
+        device: DeviceId,
+        link: DeviceLink,
+    ) -> Result<(), WorldError> {
+        let dev = self.check(device)?;
+        let name = self.devices[dev].name.clone();
+        let mut parts = Vec::new();
+        if link.loss_rate > 0.0 {
+            parts.push(format!("loss rate {}", link.loss_rate));
+        }
+        if !link.extra_latency.is_zero() || !link.extra_jitter.is_zero() {
+            parts.push(format!(
+                "extra latency {:?} jitter {:?}",
+                link.extra_latency, link.extra_jitter
+            ));
+        }
+        for p in &link.partitions {
+            parts.push(format!("partition from {:?} until {:?}", p.from, p.until));
+        }
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            format!("fault: {name}: {}", parts.join(", ")),
+        );
+        let own = self.faults.devices.entry(dev).or_default();
+        own.loss_rate = own.loss_rate.max(link.loss_rate);
+        if !link.extra_latency.is_zero() || !link.extra_jitter.is_zero() {
+            own.extra_latency = link.extra_latency;
+            own.extra_jitter = link.extra_jitter;
+        }
+        own.partitions.extend(link.partitions);
+        Ok(())
+    }
+
+    /// Removes every link fault of device `device`'s own link.
+    pub fn clear_device_link(&mut self, device: DeviceId) -> Result<(), WorldError> {
+        let dev = self.check(device)?;
+        let name = self.devices[dev].name.clone();
+        if self.faults.devices.remove(&dev).is_some() {
+            self.transcript
+                .note(self.now_ms, Lane::Link, format!("fault off: {name}'s link"));
+        }
+        Ok(())
     }
 
     /// Partitions the network from now for `duration`.

@@ -300,7 +300,7 @@ impl World {
         // the legs' losses are drawn as in memory; the request runs for real once if any
         // attempt reached the service.
         let tcp = match kind {
-            ExKind::Http(_) => Some(self.tcp_attempts()),
+            ExKind::Http(_) => Some(self.tcp_attempts(dev)),
             _ => None,
         };
         if let Some(TcpAttempts { reached: false, .. }) = tcp {
@@ -332,9 +332,9 @@ impl World {
         } else {
             self.device_root_ca(dev, &kind)
         };
-        let partitioned = self.faults.partitioned(self.now());
+        let partitioned = self.faults.partitioned_for(dev, self.now());
         lb.set_link(relay::RelayFaults {
-            loss_rate: self.faults.loss_rate,
+            loss_rate: self.faults.loss_rate_for(dev),
             partitioned,
         });
         let dropped_before = lb.relay.dropped();
@@ -361,7 +361,7 @@ impl World {
                     real.as_millis()
                 ),
             );
-            measured = Some(virtual_ms + self.one_way_ms() + self.one_way_ms());
+            measured = Some(virtual_ms + self.one_way_ms(dev) + self.one_way_ms(dev));
         }
         if let Some(TcpAttempts {
             delivered_after, ..
@@ -386,7 +386,7 @@ impl World {
 
     /// Draws the legs of an HTTPS request's TCP attempts (RFC 6298 schedule) against the
     /// link's loss and partitions, noting each drop, as the in-memory link does.
-    fn tcp_attempts(&mut self) -> TcpAttempts {
+    fn tcp_attempts(&mut self, dev: usize) -> TcpAttempts {
         let policy = super::link::RetransmitPolicy::TCP;
         let setup = 4 * super::duration_ms(self.config.latency);
         let (start, mut sent, mut timeout) = (self.now_ms, self.now_ms, policy.initial_ms);
@@ -399,11 +399,11 @@ impl World {
                     format!("retransmit #{attempt}: HTTPS request"),
                 );
             }
-            let arrives = sent + setup + self.one_way_ms();
-            if !self.leg_lost(sent, "request of the HTTPS exchange") {
+            let arrives = sent + setup + self.one_way_ms(dev);
+            if !self.leg_lost(dev, sent, "request of the HTTPS exchange") {
                 reached = true;
-                let back = arrives + self.one_way_ms();
-                if !self.leg_lost(arrives, "answer of the HTTPS exchange") {
+                let back = arrives + self.one_way_ms(dev);
+                if !self.leg_lost(dev, arrives, "answer of the HTTPS exchange") {
                     return TcpAttempts {
                         reached,
                         delivered_after: Some(back - start),
@@ -419,11 +419,16 @@ impl World {
         }
     }
 
-    /// Whether a leg sent at `at_ms` is lost (partition window or loss draw); notes why.
-    fn leg_lost(&mut self, at_ms: u64, what: &str) -> bool {
-        let why = if self.faults.partitioned(Duration::from_millis(at_ms)) {
+    /// Whether a leg of device `dev` sent at `at_ms` is lost (partition window or loss
+    /// draw); notes why.
+    fn leg_lost(&mut self, dev: usize, at_ms: u64, what: &str) -> bool {
+        let loss_rate = self.faults.loss_rate_for(dev);
+        let why = if self
+            .faults
+            .partitioned_for(dev, Duration::from_millis(at_ms))
+        {
             "partition"
-        } else if self.faults.loss_rate > 0.0 && self.link_rng.chance(self.faults.loss_rate) {
+        } else if loss_rate > 0.0 && self.link_rng.chance(loss_rate) {
             "loss"
         } else {
             return false;
@@ -579,7 +584,7 @@ impl World {
                     ExKind::Http(_) => 4 * super::duration_ms(self.config.latency),
                     _ => 0,
                 };
-                setup + self.one_way_ms() + self.one_way_ms()
+                setup + self.one_way_ms(dev) + self.one_way_ms(dev)
             }
         };
         let id = self.register_exchange(dev, kind);
