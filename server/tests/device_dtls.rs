@@ -66,6 +66,22 @@ async fn engine(handshake_timeout: Duration) -> Engine {
     }
 }
 
+/// The next session of `listener`, once its first datagram, `ping`, has arrived.
+async fn accept_ping(
+    listener: &mut DtlsListener,
+) -> provlab_server::device::coap::dtls::DtlsSession {
+    let mut session = tokio::time::timeout(STEP, listener.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    let ping = tokio::time::timeout(STEP, session.incoming.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ping, b"ping");
+    session
+}
+
 /// Offers exactly `suite`; returns the IANA number the server reports for the session, after
 /// echoing one datagram each way.
 async fn negotiate(suite: CipherSuiteId) -> u16 {
@@ -82,15 +98,7 @@ async fn negotiate(suite: CipherSuiteId) -> u16 {
         assert_eq!(&buf[..n], b"pong");
         conn.close().await.unwrap();
     });
-    let mut session = tokio::time::timeout(STEP, e.listener.accept())
-        .await
-        .unwrap()
-        .unwrap();
-    let ping = tokio::time::timeout(STEP, session.incoming.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(ping, b"ping");
+    let session = accept_ping(&mut e.listener).await;
     session.outgoing.send(b"pong".to_vec()).await.unwrap();
     tokio::time::timeout(STEP, client).await.unwrap().unwrap();
     session.info.cipher_suite
@@ -257,14 +265,6 @@ async fn a_lost_final_flight_is_sent_again_when_the_client_repeats_its_own() {
         .unwrap();
         conn.write(b"ping", Some(STEP)).await.unwrap();
     });
-    let mut session = tokio::time::timeout(STEP, e.listener.accept())
-        .await
-        .unwrap()
-        .unwrap();
-    let ping = tokio::time::timeout(STEP, session.incoming.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(ping, b"ping");
+    accept_ping(&mut e.listener).await;
     tokio::time::timeout(STEP, client).await.unwrap().unwrap();
 }

@@ -121,8 +121,17 @@ impl World {
 
     /// Whether a datagram of device `dev` sent now is lost; notes why.
     fn lost(&mut self, dev: usize, what: &str) -> bool {
+        self.lost_at(dev, self.now_ms, what)
+    }
+
+    /// Whether a datagram (or segment) of device `dev` sent at `at_ms` is lost: a
+    /// partition window, or a loss draw; notes why.
+    pub(super) fn lost_at(&mut self, dev: usize, at_ms: u64, what: &str) -> bool {
         let loss_rate = self.faults.loss_rate_for(dev);
-        let why = if self.faults.partitioned_for(dev, self.now()) {
+        let why = if self
+            .faults
+            .partitioned_for(dev, std::time::Duration::from_millis(at_ms))
+        {
             "partition"
         } else if loss_rate > 0.0 && self.link_rng.chance(loss_rate) {
             "loss"

@@ -400,10 +400,10 @@ impl World {
                 );
             }
             let arrives = sent + setup + self.one_way_ms(dev);
-            if !self.leg_lost(dev, sent, "request of the HTTPS exchange") {
+            if !self.lost_at(dev, sent, "request of the HTTPS exchange") {
                 reached = true;
                 let back = arrives + self.one_way_ms(dev);
-                if !self.leg_lost(dev, arrives, "answer of the HTTPS exchange") {
+                if !self.lost_at(dev, arrives, "answer of the HTTPS exchange") {
                     return TcpAttempts {
                         reached,
                         delivered_after: Some(back - start),
@@ -417,25 +417,6 @@ impl World {
             reached,
             delivered_after: None,
         }
-    }
-
-    /// Whether a leg of device `dev` sent at `at_ms` is lost (partition window or loss
-    /// draw); notes why.
-    fn leg_lost(&mut self, dev: usize, at_ms: u64, what: &str) -> bool {
-        let loss_rate = self.faults.loss_rate_for(dev);
-        let why = if self
-            .faults
-            .partitioned_for(dev, Duration::from_millis(at_ms))
-        {
-            "partition"
-        } else if loss_rate > 0.0 && self.link_rng.chance(loss_rate) {
-            "loss"
-        } else {
-            return false;
-        };
-        self.transcript
-            .note(self.now_ms, Lane::Link, format!("dropped ({why}): {what}"));
-        true
     }
 
     /// Closes the device's real DTLS session, if any.
@@ -514,7 +495,7 @@ impl World {
         let mut patch: Option<usize> = None;
         match (kind, input) {
             (ExKind::Http(_), Input::Http(h)) if h.status == Some(200) && is_fetch(kind) => {
-                records = decode_commands(&h.body, MAX_DECODED).unwrap_or_default();
+                records = self.decode_fetched(now, &h.body);
             }
             (ExKind::Coap { request, .. }, Input::Coap(c)) if request.path == "p/cmd" => {
                 let first = request.block2.is_none_or(|b| b.num == 0);
@@ -525,8 +506,8 @@ impl World {
                 entry.1.extend_from_slice(body.unwrap_or_default());
                 if c.block2.is_none_or(|b| !b.more) {
                     let (index, whole) = lb.fetches.remove(&dev).unwrap_or_default();
-                    if c.code.class() == 2 {
-                        records = decode_commands(&whole, MAX_DECODED).unwrap_or_default();
+                    if c.code.class() == 2 && !whole.is_empty() {
+                        records = self.decode_fetched(now, &whole);
                     }
                     patch = index;
                 }
@@ -567,6 +548,22 @@ impl World {
                 at_ms: now,
                 command,
             });
+        }
+    }
+
+    /// The commands of a fetched body; a body that does not decode is noted (the client
+    /// will say what it makes of it) and gives none.
+    fn decode_fetched(&mut self, now: u64, body: &[u8]) -> Vec<Command> {
+        match decode_commands(body, MAX_DECODED) {
+            Ok(records) => records,
+            Err(e) => {
+                self.transcript.note(
+                    now,
+                    Lane::Service,
+                    format!("fetched body does not decode: {e}"),
+                );
+                Vec::new()
+            }
         }
     }
 
