@@ -62,6 +62,53 @@ impl std::fmt::Display for ForcedAnswer {
     }
 }
 
+/// Which of the matching events (requests, handshakes) a fault fires on: from the
+/// `skip + 1`th on, `times` of them (`None`: every one), counting only the events of
+/// `device` when it is set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Firing {
+    /// Matching events let through before it fires.
+    pub skip: u32,
+    /// How many events it fires on (`None`: all).
+    pub times: Option<u32>,
+    /// The device (index) whose events it counts (`None`: every device's).
+    pub device: Option<usize>,
+    seen: u32,
+}
+
+impl Firing {
+    /// Only the `n`th matching event (1-based).
+    pub fn only_nth(&mut self, n: u32) {
+        self.skip = n.saturating_sub(1);
+        self.times = Some(1);
+    }
+
+    /// Whether `other` is the same rule (skip, times, device), whatever either has counted.
+    pub fn same_rule(&self, other: &Firing) -> bool {
+        self.skip == other.skip && self.times == other.times && self.device == other.device
+    }
+
+    /// Counts a matching event of device `dev`; whether the fault fires on it.
+    pub(crate) fn fire(&mut self, dev: usize) -> bool {
+        if self.device.is_some_and(|d| d != dev) {
+            return false;
+        }
+        self.seen += 1;
+        self.seen > self.skip && self.times.is_none_or(|t| self.seen - self.skip <= t)
+    }
+
+    /// Which events, in words: `request 1 only`, `3 requests from request 2`, `every
+    /// request from request 1` (with `what` = `request`).
+    pub fn describe(&self, what: &str) -> String {
+        let from = self.skip + 1;
+        match self.times {
+            Some(1) => format!("{what} {from} only"),
+            Some(n) => format!("{n} {what}s from {what} {from}"),
+            None => format!("every {what} from {what} {from}"),
+        }
+    }
+}
+
 /// "The service answers HTTP status S / CoAP code C", "closes the connection" or "stays
 /// silent" for some matching requests, without looking at them (the domain does not see
 /// them).
@@ -71,13 +118,8 @@ pub struct ServiceFault {
     pub endpoint: Endpoint,
     /// What the service does instead of answering.
     pub answer: ForcedAnswer,
-    /// Matching requests let through before it fires.
-    pub skip: u32,
-    /// How many matching requests it answers (`None`: all).
-    pub times: Option<u32>,
-    /// The device (index) whose requests it concerns (`None`: every device's).
-    pub device: Option<usize>,
-    seen: u32,
+    /// Which matching requests.
+    pub firing: Firing,
 }
 
 impl ServiceFault {
@@ -97,10 +139,7 @@ impl ServiceFault {
         ServiceFault {
             endpoint,
             answer,
-            skip: 0,
-            times: None,
-            device: None,
-            seen: 0,
+            firing: Firing::default(),
         }
     }
 
@@ -122,55 +161,43 @@ impl ServiceFault {
 
     /// Fires only on the `n`th matching request (1-based).
     pub fn nth(mut self, n: u32) -> Self {
-        self.skip = n.saturating_sub(1);
-        self.times = Some(1);
+        self.firing.only_nth(n);
         self
     }
 
     /// Fires on `times` matching requests (after the skipped ones).
     pub fn times(mut self, times: u32) -> Self {
-        self.times = Some(times);
+        self.firing.times = Some(times);
         self
     }
 
     /// Concerns (and counts) only the requests of the device with index `device`.
     pub fn for_device(mut self, device: usize) -> Self {
-        self.device = Some(device);
+        self.firing.device = Some(device);
         self
     }
 
-    /// Whether `other` is the same rule (endpoint, answer, nth, times, device), whatever
-    /// either has counted so far.
+    /// Whether `other` is the same rule (endpoint, answer, firing), whatever either has
+    /// counted so far.
     pub fn same_rule(&self, other: &ServiceFault) -> bool {
         self.endpoint == other.endpoint
             && self.answer == other.answer
-            && self.skip == other.skip
-            && self.times == other.times
-            && self.device == other.device
+            && self.firing.same_rule(&other.firing)
     }
 
     /// Counts a request of device `dev` to `endpoint`; whether the fault answers it.
     pub(crate) fn fire(&mut self, endpoint: Endpoint, dev: usize) -> bool {
-        if !self.endpoint.matches(endpoint) || self.device.is_some_and(|d| d != dev) {
-            return false;
-        }
-        self.seen += 1;
-        self.seen > self.skip && self.times.is_none_or(|t| self.seen - self.skip <= t)
+        self.endpoint.matches(endpoint) && self.firing.fire(dev)
     }
 }
 
-/// "The (D)TLS handshake fails" for some handshakes: from the `skip + 1`th on, `times` of
-/// them (`None`: every one). Counts handshake attempts (one per TLS connection or DTLS
-/// handshake exchange, not per retransmitted flight).
+/// "The (D)TLS handshake fails" for some handshakes ([`Firing`]). Counts handshake
+/// attempts (one per TLS connection or DTLS handshake exchange, not per retransmitted
+/// flight).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HandshakeFault {
-    /// Handshakes let through before it fires.
-    pub skip: u32,
-    /// How many handshakes fail (`None`: all).
-    pub times: Option<u32>,
-    /// The device (index) whose handshakes it concerns (`None`: every device's).
-    pub device: Option<usize>,
-    seen: u32,
+    /// Which handshakes.
+    pub firing: Firing,
 }
 
 impl HandshakeFault {
@@ -181,36 +208,30 @@ impl HandshakeFault {
 
     /// Fails only the `n`th handshake (1-based).
     pub fn nth(mut self, n: u32) -> Self {
-        self.skip = n.saturating_sub(1);
-        self.times = Some(1);
+        self.firing.only_nth(n);
         self
     }
 
     /// Fails `times` handshakes (after the skipped ones).
     pub fn times(mut self, times: u32) -> Self {
-        self.times = Some(times);
+        self.firing.times = Some(times);
         self
     }
 
     /// Concerns (and counts) only the handshakes of the device with index `device`.
     pub fn for_device(mut self, device: usize) -> Self {
-        self.device = Some(device);
+        self.firing.device = Some(device);
         self
     }
 
-    /// Whether `other` is the same rule (nth, times, device), whatever either has counted
-    /// so far.
+    /// Whether `other` is the same rule, whatever either has counted so far.
     pub fn same_rule(&self, other: &HandshakeFault) -> bool {
-        self.skip == other.skip && self.times == other.times && self.device == other.device
+        self.firing.same_rule(&other.firing)
     }
 
     /// Counts a handshake of device `dev`; whether it fails.
     pub(crate) fn fire(&mut self, dev: usize) -> bool {
-        if self.device.is_some_and(|d| d != dev) {
-            return false;
-        }
-        self.seen += 1;
-        self.seen > self.skip && self.times.is_none_or(|t| self.seen - self.skip <= t)
+        self.firing.fire(dev)
     }
 }
 
@@ -363,6 +384,29 @@ impl RetransmitPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn firing_counts_its_device_and_says_which_events() {
+        let mut f = Firing::default();
+        f.only_nth(2);
+        f.device = Some(1);
+        assert!(!f.fire(0), "another device's event is not counted");
+        assert!(!f.fire(1));
+        assert!(f.fire(1));
+        assert!(!f.fire(1));
+        assert_eq!(f.describe("request"), "request 2 only");
+        let every = Firing::default();
+        assert_eq!(
+            every.describe("handshake"),
+            "every handshake from handshake 1"
+        );
+        let three = Firing {
+            times: Some(3),
+            ..Firing::default()
+        };
+        assert_eq!(three.describe("request"), "3 requests from request 1");
+        assert!(!three.same_rule(&every));
+    }
 
     #[test]
     fn give_up_times_follow_the_doubling_schedule() {

@@ -74,8 +74,8 @@ pub use device::{DeviceId, ExchangeEndpoint, ExchangeLog, Exchanged, PowerCutPoi
 pub use error::{TimedOut, WorldError};
 pub use host::ServiceHost;
 pub use link::{
-    DeviceLink, Endpoint, ForcedAnswer, HandshakeFault, LinkFaults, Partition, RetransmitPolicy,
-    ServiceFault,
+    DeviceLink, Endpoint, Firing, ForcedAnswer, HandshakeFault, LinkFaults, Partition,
+    RetransmitPolicy, ServiceFault,
 };
 pub use observe::credential_type_name;
 pub use transcript::{Entry, Lane, Transcript};

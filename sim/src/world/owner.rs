@@ -295,16 +295,13 @@ impl World {
                 "fault: service {} to {}{:?} ({})",
                 fault.answer,
                 fault
+                    .firing
                     .device
                     .and_then(|d| self.devices.get(d))
                     .map(|d| format!("{}'s ", d.name))
                     .unwrap_or_default(),
                 fault.endpoint,
-                match fault.times {
-                    Some(1) => format!("request {} only", fault.skip + 1),
-                    Some(n) => format!("{n} requests from request {}", fault.skip + 1),
-                    None => format!("every request from request {}", fault.skip + 1),
-                }
+                fault.firing.describe("request")
             ),
         );
         self.faults.service.push(fault);
@@ -345,8 +342,8 @@ impl World {
             self.now_ms,
             Lane::Link,
             format!(
-                "fault: handshakes fail (skip {}, times {:?})",
-                fault.skip, fault.times
+                "fault: handshakes fail ({})",
+                fault.firing.describe("handshake")
             ),
         );
         self.faults.handshake.push(fault);
@@ -359,8 +356,8 @@ impl World {
             self.now_ms,
             Lane::Link,
             format!(
-                "fault off: handshakes fail (skip {}, times {:?})",
-                fault.skip, fault.times
+                "fault off: handshakes fail ({})",
+                fault.firing.describe("handshake")
             ),
         );
         self.faults.handshake.retain(|h| !h.same_rule(fault));
