@@ -575,32 +575,46 @@ records = { fetches = 1, reports = 2, delivered = [{ command = 1, times = 1 }] }
     );
 }
 
-#[test]
-fn a_service_fault_counts_only_its_own_device_requests() {
-    let text = r#"
+/// Two claimed HTTP devices with only `finished` to do; `fault` is on dk2. dk1 must
+/// provision, and dk2's first attempt must fail within `dk2_within`.
+fn two_devices_fault_on_dk2(seed: u64, fault: &str, dk2_within: &str, tail: &str) -> String {
+    format!(
+        r#"
 name = "per-device"
-seed = 3
+seed = {seed}
 [service]
-members = [{ name = "olivia", role = "owner" }]
+members = [{{ name = "olivia", role = "owner" }}]
 [[device]]
 name = "dk1"
 claimed_by = "olivia"
 [[device.config]]
-request = { finished = {} }
+request = {{ finished = {{}} }}
 [[device]]
 name = "dk2"
 claimed_by = "olivia"
 [[device.config]]
-request = { finished = {} }
+request = {{ finished = {{}} }}
 [[fault]]
 device = "dk2"
-service = { request = "fetch", nth = 1, answer = { http = 500 } }
+{fault}
 [[step]]
-wait_until = { device = "dk1", status = "PROVISIONED", within = "2m" }
+wait_until = {{ device = "dk1", status = "PROVISIONED", within = "2m" }}
 [[step]]
-wait_until = { device = "dk2", events = ["START", "FAILED", "STOP"], within = "2m" }
-"#;
-    let t = passes(text);
+wait_until = {{ device = "dk2", events = ["START", "FAILED", "STOP"], within = "{dk2_within}" }}
+{tail}
+"#
+    )
+}
+
+#[test]
+fn a_service_fault_counts_only_its_own_device_requests() {
+    let text = two_devices_fault_on_dk2(
+        3,
+        r#"service = { request = "fetch", nth = 1, answer = { http = 500 } }"#,
+        "2m",
+        "",
+    );
+    let t = passes(&text);
     assert!(t.contains("to dk2's Commands (request 1 only)"), "{t}");
     assert_eq!(count(&t, "500 (injected)"), 1, "{t}");
 }
@@ -608,33 +622,13 @@ wait_until = { device = "dk2", events = ["START", "FAILED", "STOP"], within = "2
 #[test]
 fn a_link_fault_cuts_only_its_own_device_off() {
     // dk2's radio link is partitioned for an hour; dk1, on the same service, is not.
-    let text = r#"
-name = "per-device-link"
-seed = 4
-[service]
-members = [{ name = "olivia", role = "owner" }]
-[[device]]
-name = "dk1"
-claimed_by = "olivia"
-[[device.config]]
-request = { finished = {} }
-[[device]]
-name = "dk2"
-claimed_by = "olivia"
-[[device.config]]
-request = { finished = {} }
-[[fault]]
-device = "dk2"
-link = { partition = { lasting = "1h" } }
-[[step]]
-wait_until = { device = "dk1", status = "PROVISIONED", within = "2m" }
-[[step]]
-wait_until = { device = "dk2", events = ["START", "FAILED", "STOP"], within = "5m" }
-[[expect]]
-device = "dk2"
-status = "READY"
-"#;
-    let t = passes(text);
+    let text = two_devices_fault_on_dk2(
+        4,
+        r#"link = { partition = { lasting = "1h" } }"#,
+        "5m",
+        "[[expect]]\ndevice = \"dk2\"\nstatus = \"READY\"",
+    );
+    let t = passes(&text);
     assert!(t.contains("fault: link: dk2: partition"), "{t}");
     assert!(t.contains("dropped (partition): request GET"), "{t}");
 }
