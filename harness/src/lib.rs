@@ -6,6 +6,8 @@
 //!   errors point at file, line and column.
 //! * [`backend`]: the interface the simulation (`provlab-sim`) and HIL (`provlab-hil`)
 //!   backends implement, with [`observation`] and [`transcript`] types shared by both.
+//! * [`owner`]: the service-side calls of a scenario (starting state and owner actions)
+//!   that a backend implements once ([`owner::OwnerActions`]) and the harness dispatches.
 //! * [`runner`]: plays a scenario on a backend and checks its expectations.
 //! * [`report`]: JUnit XML, JSON, and transcript files.
 
@@ -14,6 +16,7 @@ pub mod duration;
 pub mod loader;
 pub mod located;
 pub mod observation;
+pub mod owner;
 pub mod report;
 pub mod runner;
 pub mod scenario;
@@ -27,6 +30,7 @@ pub use duration::Duration;
 pub use loader::{load_file, load_path, load_str, LoadError, LoadedScenario, Location};
 pub use located::Located;
 pub use observation::Observation;
+pub use owner::{OwnerActions, Refused};
 pub use runner::{Outcome, RunOptions, Runner, ScenarioResult};
 pub use scenario::Scenario;
 pub use transcript::{Entry, EntryKind, Lane, Transcript};

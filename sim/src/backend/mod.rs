@@ -4,7 +4,9 @@
 //! * `setup`: the world, the service's members, tags, rules, claims and configurations, the
 //!   devices and the faults, from the scenario.
 //! * `content`: the `@lab-…` credentials and command requests in the domain's terms.
-//! * `steps`: action steps; owner actions go to the domain with the acting member's key.
+//! * `steps`: action steps on the world; owner actions are dispatched by the harness.
+//! * `owner`: the simulation's [`provlab_harness::OwnerActions`]: each call goes to the
+//!   domain with the acting member's key.
 //! * `faults`: faults switched on and off.
 //! * `observe`: the harness [`Observation`], kept up to date incrementally.
 //! * `transcript`: the world's transcript (and the owner actions) as a harness
@@ -15,12 +17,14 @@ mod content;
 mod faults;
 pub mod fleet;
 mod observe;
+mod owner;
 mod setup;
 mod steps;
 mod transcript;
 
 use std::collections::BTreeMap;
 
+use provlab_harness::owner::Refused;
 use provlab_harness::scenario::Step;
 use provlab_harness::transcript::{Entry, EntryKind, Lane};
 use provlab_harness::{
@@ -196,9 +200,6 @@ fn now_ms(world: &World) -> u64 {
     u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// An owner action's refusal: HTTP status and message.
-pub(crate) type Refusal = (u16, String);
-
 /// One run's state.
 pub(crate) struct Sim {
     world: World,
@@ -211,6 +212,8 @@ pub(crate) struct Sim {
     members: BTreeMap<String, String>,
     /// The member acting when a step names none.
     default_actor: Option<String>,
+    /// The run's seed (member keys are drawn from it).
+    seed: u64,
     /// Rule name → id.
     rules: BTreeMap<String, RuleId>,
     /// Named faults.
@@ -250,7 +253,7 @@ impl Sim {
         member: Option<&str>,
         label: &str,
         op: impl FnOnce(&mut Service, Timestamp, Option<&str>) -> Result<T, DomainError>,
-    ) -> Result<T, Refusal> {
+    ) -> Result<T, Refused> {
         let name = member
             .map(str::to_owned)
             .or_else(|| self.default_actor.clone())
@@ -279,18 +282,9 @@ impl Sim {
             anchor,
             Entry::message(at_ms, Lane::Service, owner, EntryKind::Response, answer),
         ));
-        result.map_err(|e| (e.http_status(), e.to_string()))
-    }
-
-    /// [`Sim::act`] during setup, where a refusal is a setup error.
-    fn setup_act<T>(
-        &mut self,
-        member: Option<&str>,
-        label: &str,
-        op: impl FnOnce(&mut Service, Timestamp, Option<&str>) -> Result<T, DomainError>,
-    ) -> Result<T, BackendError> {
-        self.act(member, label, op).map_err(|(status, message)| {
-            BackendError::Setup(format!("{label}: the service answered {status}: {message}"))
+        result.map_err(|e| Refused {
+            status: e.http_status(),
+            message: e.to_string(),
         })
     }
 }

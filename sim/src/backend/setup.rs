@@ -1,21 +1,20 @@
 //! Building a world from a scenario: devices with their modems, NVM, settings and clients;
-//! the service's members, tags and rules; claims with each device's real attestation token
-//! and the configurations; then the faults.
+//! then the service's starting state through the harness ([`set_up_service`]: members, tags,
+//! rules, claims with each device's real attestation token, configurations); then the
+//! faults.
 
 use std::collections::BTreeMap;
 
 use provlab_client::{ClientConfig, Generation, StoredSettings, TransportKind};
+use provlab_harness::owner::set_up_service;
 use provlab_harness::scenario::{self as sc, CredentialType, Scenario};
 use provlab_harness::BackendError;
 use provlab_server::domain::rules::{RuleCommand, RuleSpec as DomainRule};
-use provlab_server::domain::service::NewCommand;
-use provlab_server::domain::Role as DomainRole;
 
 use super::content::{domain_request, LabCredentials};
 use super::faults;
 use super::observe::ObservationCache;
 use super::Sim;
-use crate::world::seeds::derive;
 use crate::world::{DeviceSpec, RootCa, World, WorldConfig, WorldNet};
 
 /// The world's own member (never named by scenarios: names may not contain spaces… but
@@ -39,6 +38,7 @@ pub fn build(scenario: &Scenario, seed: u64, net: WorldNet) -> Result<Sim, Backe
         device_index: BTreeMap::new(),
         members: BTreeMap::new(),
         default_actor: scenario.default_actor().map(|m| m.name.get().clone()),
+        seed,
         rules: BTreeMap::new(),
         faults: BTreeMap::new(),
         owner_log: Vec::new(),
@@ -50,11 +50,7 @@ pub fn build(scenario: &Scenario, seed: u64, net: WorldNet) -> Result<Sim, Backe
         sim.devices.insert(device.name.get().clone(), id);
         sim.device_index.insert(device.name.get().clone(), index);
     }
-    members(&mut sim, scenario, seed)?;
-    service_state(&mut sim, scenario)?;
-    for device in &scenario.devices {
-        claim_and_configure(&mut sim, device)?;
-    }
+    set_up_service(&mut sim, scenario)?;
     for fault in &scenario.faults {
         faults::install(&mut sim, scenario, fault)?;
     }
@@ -170,50 +166,6 @@ fn client_config(settings: &sc::ClientSettings) -> ClientConfig {
     c
 }
 
-/// Every scenario member, with an API key drawn from the seed.
-fn members(sim: &mut Sim, scenario: &Scenario, seed: u64) -> Result<(), BackendError> {
-    let now = sim.world.service_time();
-    for (i, member) in scenario.service.members.iter().enumerate() {
-        let name = member.name.get();
-        let key = format!(
-            "provlab-member-{:016x}",
-            derive(seed, "member-key", i as u64)
-        );
-        let role = match member.role {
-            sc::Role::Viewer => DomainRole::Viewer,
-            sc::Role::Editor => DomainRole::Editor,
-            sc::Role::Admin => DomainRole::Admin,
-            sc::Role::Owner => DomainRole::Owner,
-        };
-        sim.world
-            .service_mut()
-            .setup_member(now, name, role, Some(&key))
-            .map_err(|e| BackendError::Setup(format!("member `{name}`: {e}")))?;
-        sim.members.insert(name.clone(), key);
-    }
-    Ok(())
-}
-
-/// Tags and rules, created by the default actor (or the world's operator).
-fn service_state(sim: &mut Sim, scenario: &Scenario) -> Result<(), BackendError> {
-    let actor = sim.default_actor.clone();
-    for tag in &scenario.service.tags {
-        let label = format!("POST /v1/provisioning/tags {tag}");
-        sim.setup_act(actor.as_deref(), &label, |s, now, key| {
-            s.create_tag(now, key, tag, "").map(|_| ())
-        })?;
-    }
-    for rule in &scenario.service.rules {
-        let spec = domain_rule(rule, &sim.lab)?;
-        let label = format!("POST /v1/provisioning-rules {}", rule.name.get());
-        let id = sim.setup_act(actor.as_deref(), &label, |s, now, key| {
-            s.create_rule(now, key, &spec).map(|o| o.value)
-        })?;
-        sim.rules.insert(rule.name.get().clone(), id);
-    }
-    Ok(())
-}
-
 /// A scenario rule in the domain's terms.
 pub fn domain_rule(rule: &sc::RuleSpec, lab: &LabCredentials) -> Result<DomainRule, BackendError> {
     let commands = rule
@@ -233,35 +185,4 @@ pub fn domain_rule(rule: &sc::RuleSpec, lab: &LabCredentials) -> Result<DomainRu
         commands,
         tags: rule.tags.clone(),
     })
-}
-
-/// Claims a `claimed_by` device with its attestation token, then adds its configuration.
-fn claim_and_configure(sim: &mut Sim, device: &sc::DeviceSpec) -> Result<(), BackendError> {
-    let Some(by) = &device.claimed_by else {
-        return Ok(());
-    };
-    let name = device.name.get();
-    let id = sim.device(name)?;
-    let index = sim.index_of(name);
-    let token = sim.world.attestation_token(id).map_err(setup_err)?;
-    let label = format!("POST /v1/claimed-devices ({name}, tags {:?})", device.tags);
-    sim.setup_act(Some(by.get()), &label, |s, now, key| {
-        s.claim(now, key, &token, &device.tags).map(|_| ())
-    })?;
-    let service_id = sim.world.service_device_id(id).map_err(setup_err)?;
-    for command in &device.config {
-        let request = domain_request(&command.request, &sim.lab, index)?;
-        let label = format!(
-            "POST /v1/claimed-devices/{name}/provisioning {}",
-            request.type_name()
-        );
-        let new = NewCommand {
-            description: command.description.clone().unwrap_or_default(),
-            request,
-        };
-        sim.setup_act(Some(by.get()), &label, |s, now, key| {
-            s.add_command(now, key, service_id, &new).map(|_| ())
-        })?;
-    }
-    Ok(())
 }
