@@ -28,6 +28,7 @@
 //!   /v1/provisioning/response`) and CoAP over DTLS 1.2 (`p/auth-jwt`, `p/cmd`, `p/rsp`);
 //! * SQLite persistence: each operation's events stored in one transaction, replayed at start.
 
+pub mod api_client;
 pub mod app;
 pub mod device;
 pub mod domain;
