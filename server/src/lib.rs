@@ -7,7 +7,7 @@
 //! CBOR records the device executes, device and command statuses, block/unblock, provisioning
 //! rules, batching to the device's `limit`/`rxMaxSize`/`txMaxSize`, idempotent recording of
 //! the device's responses, and device JWT authentication. The semantics are those of
-//! `shared/spec/service.md`; where it is silent the module docs say what we decided.
+//! `docs/spec/service.md`; where it is silent the module docs say what we decided.
 //!
 //! The core is sans-IO: no sockets, files, threads, async runtime or clock. It is driven by
 //! calling [`domain::Service`] methods with the time (`now`, a caller-supplied
