@@ -1,4 +1,4 @@
-//! One test per line of `shared/spec/client-test-checklist.md`, named by its key, using the
+//! One test per line of `docs/spec/client-test-checklist.md`, named by its key, using the
 //! SDK's vectors byte for byte.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 

@@ -1,5 +1,8 @@
-//! The hardware-in-the-loop backend.
+//! The hardware-in-the-loop backend: not written yet.
 //!
-//! This crate will hold the rack inventory, board leases, serial consoles, probe-rs
-//! flashing, reset and RTT, and the decoder of the sample firmware's log lines, so that the
-//! scenario files that run in simulation also run on attached nRF9160 boards.
+//! The crate is an empty placeholder. It is meant to hold the rack inventory, board leases,
+//! serial consoles, probe-rs flashing, reset and RTT, and the decoder of the sample
+//! firmware's log lines, behind the `provlab-harness` `Backend` trait, so that the scenario
+//! files that run in simulation also run on attached nRF9160 boards. Until then, the virtual
+//! board (`provlab board`, in `provlab-sim`) is the stand-in that a HIL runner would drive
+//! over a serial console; `docs/spec/hil-facts.md` gathers what the runner needs to know.

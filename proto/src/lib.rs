@@ -6,6 +6,7 @@
 //!   parsing, answer framing) and the modem's CME error codes.
 //! * [`tokens`]: the modem's attestation token, `%KEYGEN` output (COSE_Sign1) and CSRs.
 //! * [`jwt`]: the ES256 JSON Web Tokens the modem signs for device authentication.
+//! * [`b64`]: base64url without padding, the text encoding of the tokens.
 //!
 //! Everything here is deterministic: randomness, time and keys come from the caller.
 

@@ -186,7 +186,7 @@ impl CoapDtlsTransport {
     }
 
     /// Sends `request` and waits for its answer; the error says how it failed. A payload
-    /// over [`BLOCK1_THRESHOLD`] bytes goes in Block1 blocks of [`BLOCK1_SIZE`] bytes
+    /// over `BLOCK1_THRESHOLD` bytes goes in Block1 blocks of `BLOCK1_SIZE` bytes
     /// (RFC 7959 §2.5), as Zephyr's `coap_client` under the SDK sends a large request:
     /// each block is its own confirmable exchange, 2.31 Continue asks for the next, and the
     /// answer to the last block is the request's answer.

@@ -9,7 +9,7 @@
 //! unknown path → 404 / 4.04; a domain bug → 500 / 5.00; `/.dtls/suspend` → 4.04
 //! (keep-open unsupported).
 //!
-//! Forced answers ([`ForcedAnswer`], from [`LinkFaults::service_answer`]) replace the real
+//! Forced answers ([`ForcedAnswer`], from `LinkFaults::service_answer`) replace the real
 //! one before the domain sees the request: a status; `Close`, the connection closes without
 //! a response (HTTP) or the service closes the DTLS session (CoAP), which the device sees as
 //! `TransportFailed(Closed)`; `Silence`, nothing is sent ([`Served::is_silence`]).
