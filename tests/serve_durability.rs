@@ -623,6 +623,14 @@ fn serve_prints_the_owner_key_once_and_team_manages_members() {
 
     let (child, addr, key) = spawn();
     let key = key.expect("the first start prints the owner key");
+    // `provlab health` (the container's health check) sees it healthy.
+    let health = Command::new(env!("CARGO_BIN_EXE_provlab"))
+        .args(["health", "--url", &format!("http://{addr}/v1/health")])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&health.stdout);
+    assert!(health.status.success(), "{said}");
+    assert!(said.starts_with("healthy: "), "{said}");
     let (ok, out, err) = team(addr, &key, &["add", "--role", "editor"]);
     assert!(ok, "{err}");
     assert!(out.contains("added editor-1 (editor)"), "{out}");

@@ -4,15 +4,13 @@
 //! The server owns the database, so the CLI goes through the running server rather than the
 //! file: start `provlab serve --owner-key K`, then `provlab team --key K add --role editor`.
 
-mod http;
-
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::anyhow;
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::{json, Value};
-
-use http::{BaseUrl, HttpResponse};
+use provlab_server::api_client::{ApiClient, ApiError};
+use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody, RoleBody};
+use serde::Serialize;
 
 /// The environment variable read when `--key` is not given.
 pub const KEY_ENV: &str = "PROVLAB_API_KEY";
@@ -51,6 +49,15 @@ impl RoleArg {
             RoleArg::Editor => "editor",
             RoleArg::Admin => "admin",
             RoleArg::Owner => "owner",
+        }
+    }
+
+    fn body(self) -> RoleBody {
+        match self {
+            RoleArg::Viewer => RoleBody::Viewer,
+            RoleArg::Editor => RoleBody::Editor,
+            RoleArg::Admin => RoleBody::Admin,
+            RoleArg::Owner => RoleBody::Owner,
         }
     }
 }
@@ -102,52 +109,16 @@ enum TeamCommand {
     },
 }
 
-/// The service's JSON answer, or an error carrying its `message`.
-fn expect(response: HttpResponse, wanted: u16, what: &str) -> anyhow::Result<Value> {
-    let body: Value = if response.body.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&response.body).unwrap_or(Value::String(response.body.clone()))
-    };
-    if response.status != wanted {
-        let message = body
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| response.body.clone());
-        bail!("{what} failed: HTTP {}: {message}", response.status);
+/// Names what failed with the service's status and message, as `<what> failed: HTTP
+/// <status>: <message>` (or the transport error when there was no answer).
+fn failed(what: &str) -> impl FnOnce(ApiError) -> anyhow::Error + '_ {
+    move |e| match (e.status(), e.message()) {
+        (Some(status), Some(message)) => anyhow!("{what} failed: HTTP {status}: {message}"),
+        _ => anyhow!("{what} failed: {e}"),
     }
-    Ok(body)
 }
 
-/// Every member name, following the pages.
-async fn member_names(base: &BaseUrl, key: &str) -> anyhow::Result<Vec<String>> {
-    let mut names = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..10_000 {
-        let path = match &token {
-            Some(t) => format!("/v1/team/members?pageLimit=100&pageNextToken={t}"),
-            None => "/v1/team/members?pageLimit=100".to_owned(),
-        };
-        let page = expect(
-            http::request(base, "GET", &path, key, None).await?,
-            200,
-            "listing members",
-        )?;
-        for item in page["items"].as_array().into_iter().flatten() {
-            if let Some(name) = item["name"].as_str() {
-                names.push(name.to_owned());
-            }
-        }
-        match page.get("pageNextToken").and_then(Value::as_str) {
-            Some(t) => token = Some(t.to_owned()),
-            None => return Ok(names),
-        }
-    }
-    bail!("the member list did not end")
-}
-
-fn print_json(value: &Value) -> anyhow::Result<()> {
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
@@ -159,137 +130,63 @@ pub fn run(args: TeamArgs) -> anyhow::Result<ExitCode> {
         None => std::env::var(KEY_ENV)
             .map_err(|_| anyhow!("give --key or set {KEY_ENV} to an admin's or owner's API key"))?,
     };
-    let base = BaseUrl::parse(&args.url)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(execute(&base, &key, args.command))?;
+    let api = ApiClient::new(&args.url)?.with_key(key);
+    execute(&api, args.command)?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn execute(base: &BaseUrl, key: &str, command: TeamCommand) -> anyhow::Result<()> {
+fn execute(api: &ApiClient, command: TeamCommand) -> anyhow::Result<()> {
     match command {
-        TeamCommand::Me => {
-            let me = expect(
-                http::request(base, "GET", "/v1/team/me", key, None).await?,
-                200,
-                "reading the caller",
-            )?;
-            print_json(&me)
-        }
-        TeamCommand::List => {
-            let mut all = Vec::new();
-            let mut token: Option<String> = None;
-            for _ in 0..10_000 {
-                let path = match &token {
-                    Some(t) => format!("/v1/team/members?pageLimit=100&pageNextToken={t}"),
-                    None => "/v1/team/members?pageLimit=100".to_owned(),
-                };
-                let page = expect(
-                    http::request(base, "GET", &path, key, None).await?,
-                    200,
-                    "listing members",
-                )?;
-                all.extend(page["items"].as_array().cloned().unwrap_or_default());
-                match page.get("pageNextToken").and_then(Value::as_str) {
-                    Some(t) => token = Some(t.to_owned()),
-                    None => break,
-                }
-            }
-            print_json(&Value::Array(all))
-        }
+        TeamCommand::Me => print_json(&api.me().map_err(failed("reading the caller"))?),
+        TeamCommand::List => print_json(&api.members().map_err(failed("listing members"))?),
         TeamCommand::Add { role, name } => {
             let name = match name {
                 Some(n) => n,
                 None => {
-                    let taken = member_names(base, key).await?;
+                    let taken: Vec<String> = api
+                        .members()
+                        .map_err(failed("listing members"))?
+                        .into_iter()
+                        .map(|m| m.name)
+                        .collect();
                     (1..=10_000)
                         .map(|n| format!("{}-{n}", role.as_str()))
                         .find(|candidate| !taken.contains(candidate))
                         .ok_or_else(|| anyhow!("no free name; give --name"))?
                 }
             };
-            let body = json!({"name": name, "role": role.as_str()}).to_string();
-            let created = expect(
-                http::request(base, "POST", "/v1/team/members", key, Some(&body)).await?,
-                201,
-                "adding the member",
-            )?;
+            let created = api
+                .add_member(&NewMemberBody {
+                    name: name.clone(),
+                    role: role.body(),
+                })
+                .map_err(failed("adding the member"))?;
             println!("added {name} ({})", role.as_str());
-            println!("key id: {}", created["keyId"].as_str().unwrap_or("?"));
-            println!(
-                "api key (shown once, store it now): {}",
-                created["apiKey"].as_str().unwrap_or("?")
-            );
+            println!("key id: {}", created.key_id);
+            println!("api key (shown once, store it now): {}", created.api_key);
             Ok(())
         }
         TeamCommand::Role { name, role } => {
-            let body = json!({"role": role.as_str()}).to_string();
-            expect(
-                http::request(
-                    base,
-                    "PUT",
-                    &format!("/v1/team/members/{name}"),
-                    key,
-                    Some(&body),
-                )
-                .await?,
-                204,
-                "changing the role",
-            )?;
+            api.change_role(&name, &ChangeRoleBody { role: role.body() })
+                .map_err(failed("changing the role"))?;
             println!("{name} is now {}", role.as_str());
             Ok(())
         }
         TeamCommand::Remove { name } => {
-            expect(
-                http::request(
-                    base,
-                    "DELETE",
-                    &format!("/v1/team/members/{name}"),
-                    key,
-                    None,
-                )
-                .await?,
-                204,
-                "removing the member",
-            )?;
+            api.remove_member(&name)
+                .map_err(failed("removing the member"))?;
             println!("removed {name}");
             Ok(())
         }
         TeamCommand::IssueKey { name } => {
-            let created = expect(
-                http::request(
-                    base,
-                    "POST",
-                    &format!("/v1/team/members/{name}/api-keys"),
-                    key,
-                    None,
-                )
-                .await?,
-                201,
-                "issuing a key",
-            )?;
-            println!("key id: {}", created["keyId"].as_str().unwrap_or("?"));
-            println!(
-                "api key (shown once, store it now): {}",
-                created["apiKey"].as_str().unwrap_or("?")
-            );
+            let created = api.issue_key(&name).map_err(failed("issuing a key"))?;
+            println!("key id: {}", created.key_id);
+            println!("api key (shown once, store it now): {}", created.api_key);
             Ok(())
         }
         TeamCommand::RevokeKey { name, key_id } => {
-            expect(
-                http::request(
-                    base,
-                    "DELETE",
-                    &format!("/v1/team/members/{name}/api-keys/{key_id}"),
-                    key,
-                    None,
-                )
-                .await?,
-                204,
-                "revoking the key",
-            )?;
+            api.revoke_key(&name, &key_id)
+                .map_err(failed("revoking the key"))?;
             println!("revoked key {key_id} of {name}");
             Ok(())
         }
