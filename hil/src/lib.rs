@@ -1,8 +1,10 @@
-//! The hardware-in-the-loop backend: not written yet.
+//! The hardware-in-the-loop backend: the scenario files that run in simulation, run on
+//! attached nRF91 boards (and on virtual boards on PTYs in CI) against the fake service on
+//! real sockets.
 //!
-//! The crate is an empty placeholder. It is meant to hold the rack inventory, board leases,
-//! serial consoles, probe-rs flashing, reset and RTT, and the decoder of the sample
-//! firmware's log lines, behind the `provlab-harness` `Backend` trait, so that the scenario
-//! files that run in simulation also run on attached nRF9160 boards. Until then, the virtual
-//! board (`provlab board`, in `provlab-sim`) is the stand-in that a HIL runner would drive
-//! over a serial console; `docs/spec/hil-facts.md` gathers what the runner needs to know.
+//! * [`service`]: the lab service over its REST API: the scenario's service state and owner
+//!   actions as real REST calls, the lab credentials, and the service's view of a device.
+//! * [`clock`]: scenario time on hardware (wall time times a virtual board's speed).
+
+pub mod clock;
+pub mod service;
