@@ -28,13 +28,13 @@ pub enum FaultAction {
     /// Execute normally, but the front end delays the answer by this long.
     Delay(Duration),
     /// Lose network time before executing: from now on `%CCLK?`/`+CCLK?` and timed `%JWT`
-    /// fail until [`crate::modem::Modem::set_network_time`] restores it.
+    /// fail until [`crate::Modem::set_network_time`] restores it.
     DropNetworkTime,
     /// Credential storage becomes full before executing: from now on credential writes and
     /// key generation answer CME 515 (memory full) until [`Faults::set_storage_full`] clears it.
     StorageFull,
     /// Execute and answer normally, then ask the front end to reboot the modem
-    /// ([`crate::modem::Reply::reboot`]).
+    /// ([`crate::Reply::reboot`]).
     Reboot,
 }
 

@@ -7,7 +7,7 @@
 //! * [`memfs`]: an in-memory file system with a power-cut model.
 //!
 //! [`NvmStore`] says where the image lives: in memory (scenarios; it survives
-//! [`crate::modem::Modem::reboot`] but not the modem value), in a real file, or in a caller's
+//! [`crate::Modem::reboot`] but not the modem value), in a real file, or in a caller's
 //! [`NvmFs`] (e.g. a shared [`MemFs`] that a test crashes).
 
 pub mod fs;
@@ -31,7 +31,7 @@ pub type SharedFs = Arc<Mutex<dyn NvmFs>>;
 /// Where the modem's NVM image lives.
 #[derive(Clone, Default)]
 pub enum NvmStore {
-    /// A private in-memory image (survives [`crate::modem::Modem::reboot`]).
+    /// A private in-memory image (survives [`crate::Modem::reboot`]).
     #[default]
     Memory,
     /// A file on the real file system.

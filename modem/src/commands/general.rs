@@ -2,8 +2,8 @@
 
 use provlab_proto::at::{Answer, AtCommand, CommandKind};
 
-use crate::modem::clock;
-use crate::modem::Modem;
+use crate::clock;
+use crate::Modem;
 
 /// CFUN modes the nRF91 accepts (Nordic "nRF91 AT Commands" reference, `+CFUN` set command:
 /// 0 power off, 1 normal, 2 receive only / activate LTE without GNSS, 4 offline, 20/21

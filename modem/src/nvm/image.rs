@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::modem::credentials::{CredKey, CredentialStore};
+use crate::credentials::{CredKey, CredentialStore};
 
 /// The `format` member of every image.
 pub const FORMAT: &str = "provlab-modem-nvm";

@@ -3,15 +3,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Outcome, Service};
-use crate::domain::commands::{
+use crate::commands::{
     validate_description, CommandEntry, CommandRequest, CommandStatus, MAX_COMMANDS,
 };
-use crate::domain::devices::Device;
-use crate::domain::error::{Error, Result};
-use crate::domain::events::Event;
-use crate::domain::ids::{CommandId, DeviceId, MAX_SEQUENCE};
-use crate::domain::permissions::Operation;
-use crate::domain::time::Timestamp;
+use crate::devices::Device;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{CommandId, DeviceId, MAX_SEQUENCE};
+use crate::permissions::Operation;
+use crate::time::Timestamp;
 
 /// The body of `POST /v1/claimed-devices/{id}/provisioning`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

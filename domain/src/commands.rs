@@ -14,9 +14,9 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::domain::error::{Error, Result};
-use crate::domain::ids::{correlation_id, CommandId, RuleId, Step};
-use crate::domain::time::Timestamp;
+use crate::error::{Error, Result};
+use crate::ids::{correlation_id, CommandId, RuleId, Step};
+use crate::time::Timestamp;
 
 /// Most commands one device's configuration may hold.
 pub const MAX_COMMANDS: usize = 20;

@@ -5,16 +5,16 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::{owner_of, Outcome, Service};
-use crate::domain::devices::{
+use crate::devices::{
     check_claim_token, parse_claim_csv, tag_set, validate_tag, CheckedToken, Device, Tag,
 };
-use crate::domain::error::{Error, Result};
-use crate::domain::events::Event;
-use crate::domain::ids::DeviceId;
-use crate::domain::members::Caller;
-use crate::domain::permissions::{can_see, Operation};
-use crate::domain::registry::Verification;
-use crate::domain::time::Timestamp;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::DeviceId;
+use crate::members::Caller;
+use crate::permissions::{can_see, Operation};
+use crate::registry::Verification;
+use crate::time::Timestamp;
 
 /// A successful claim or dry run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -198,7 +198,7 @@ impl Service {
     ) -> Result<Outcome<()>> {
         self.authorize(api_key, Operation::CreateTag)?;
         validate_tag(tag).map_err(|r| Error::invalid("tag", r))?;
-        crate::domain::commands::validate_description(description)?;
+        crate::commands::validate_description(description)?;
         if self.state.tags.contains_key(tag) {
             return Err(Error::conflict(format!("tag {tag} already exists")));
         }

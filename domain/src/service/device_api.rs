@@ -3,7 +3,7 @@
 //! Decisions where service.md is silent (ours):
 //! * **Which records a fetch sends.** The service keeps per-record results, so a batch is the
 //!   records without a recorded success, in configuration order, cut to the device's limits
-//!   ([`crate::domain::batching`]). In the normal flow everything up to the device's `after`
+//!   ([`crate::batching`]). In the normal flow everything up to the device's `after`
 //!   cursor has an answer, so the batch starts right after the cursor. A cursor *ahead* of the
 //!   recorded answers (the device executed records but the report was lost, or it lost power)
 //!   rewinds to the first unanswered record: those records are delivered twice (service.md:
@@ -29,14 +29,14 @@ use serde::Serialize;
 
 use super::configuration::next_seq;
 use super::{Outcome, Service};
-use crate::domain::batching::{plan, FetchLimits, Plan, MIN_BUFFER_SIZE};
-use crate::domain::commands::{interpret, MAX_COMMANDS};
-use crate::domain::error::{Error, Result};
-use crate::domain::events::{AppliedCommand, DeliveredRecord, Event};
-use crate::domain::ids::{parse_correlation, CommandId, DeviceId, RuleId, Step, MAX_SEQUENCE};
-use crate::domain::registry::{KeyDecision, Verification};
-use crate::domain::status::DeviceStatus;
-use crate::domain::time::Timestamp;
+use crate::batching::{plan, FetchLimits, Plan, MIN_BUFFER_SIZE};
+use crate::commands::{interpret, MAX_COMMANDS};
+use crate::error::{Error, Result};
+use crate::events::{AppliedCommand, DeliveredRecord, Event};
+use crate::ids::{parse_correlation, CommandId, DeviceId, RuleId, Step, MAX_SEQUENCE};
+use crate::registry::{KeyDecision, Verification};
+use crate::status::DeviceStatus;
+use crate::time::Timestamp;
 
 /// Most response records accepted in one body (two records per command at most).
 pub const MAX_RESPONSES_PER_BODY: usize = 2 * MAX_COMMANDS;
@@ -313,10 +313,8 @@ impl Service {
         &self,
         device: DeviceId,
         response: &Response,
-    ) -> std::result::Result<
-        (CommandId, Step, crate::domain::commands::DeviceResult),
-        RecordDisposition,
-    > {
+    ) -> std::result::Result<(CommandId, Step, crate::commands::DeviceResult), RecordDisposition>
+    {
         let parsed =
             parse_correlation(response.id().as_str()).ok_or(RecordDisposition::UnknownId)?;
         let command = self

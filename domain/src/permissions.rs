@@ -14,7 +14,7 @@
 //!
 //! A denial is a 403; a missing or unknown API key is decided before this (401).
 
-use crate::domain::members::Role;
+use crate::members::Role;
 
 /// Whose device an operation addresses: the role of the member who claimed it, and whether
 /// that member is the caller.

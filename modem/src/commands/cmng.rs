@@ -14,10 +14,8 @@
 use provlab_proto::at::{Answer, AtCommand, CmeCode};
 
 use super::{commit, either, require_offline};
-use crate::modem::credentials::{
-    content_sha, CredKey, TYPE_ENDORSEMENT_KEY, TYPE_IDENTITY_PUBLIC_KEY,
-};
-use crate::modem::Modem;
+use crate::credentials::{content_sha, CredKey, TYPE_ENDORSEMENT_KEY, TYPE_IDENTITY_PUBLIC_KEY};
+use crate::Modem;
 
 /// Largest `<sec_tag>` a host may use.
 const MAX_SEC_TAG: u32 = 2_147_483_647;

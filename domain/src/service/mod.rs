@@ -19,14 +19,14 @@ pub use device_api::{
 };
 pub use devices::{BulkClaim, BulkFailure, ClaimCheck};
 
-use crate::domain::devices::Device;
-use crate::domain::error::{Error, Result};
-use crate::domain::events::Event;
-use crate::domain::ids::{DeviceId, IdSource};
-use crate::domain::members::{Caller, KeyHash};
-use crate::domain::permissions::{decide, DeviceOwner, Operation};
-use crate::domain::registry::Verifier;
-use crate::domain::state::{ApplyError, State};
+use crate::devices::Device;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{DeviceId, IdSource};
+use crate::members::{Caller, KeyHash};
+use crate::permissions::{decide, DeviceOwner, Operation};
+use crate::registry::Verifier;
+use crate::state::{ApplyError, State};
 
 /// Default tolerance, in seconds, for the device JWT's `exp` and `iat` against `now`.
 pub const DEFAULT_JWT_LEEWAY_S: u64 = 60;

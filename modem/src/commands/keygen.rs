@@ -23,8 +23,8 @@ use provlab_proto::tokens::{KeygenContent, KeygenOutput, KeygenRequest};
 use rand_core::RngCore as _;
 
 use super::{commit, either, require_offline};
-use crate::modem::credentials::{CredKey, TYPE_CLIENT_KEY, TYPE_ENDORSEMENT_KEY};
-use crate::modem::{keys, Modem};
+use crate::credentials::{CredKey, TYPE_CLIENT_KEY, TYPE_ENDORSEMENT_KEY};
+use crate::{keys, Modem};
 
 /// `%KEYGEN=…`.
 pub(super) fn keygen(modem: &mut Modem, cmd: &AtCommand) -> Answer {

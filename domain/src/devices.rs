@@ -2,20 +2,20 @@
 //!
 //! The device id is the UUID inside the attestation token (part 1). The token's COSE
 //! signature is checked with the identity key from the factory registry when the policy
-//! says so ([`crate::domain::registry::Verifier`]).
+//! says so ([`crate::registry::Verifier`]).
 
 use std::collections::BTreeSet;
 
 use provlab_proto::tokens::{AttestationToken, Uuid};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::commands::{CommandEntry, CommandStatus};
-use crate::domain::error::{Error, Result};
-use crate::domain::ids::{CommandId, DeviceId, MemberId, RuleId};
-use crate::domain::members::Role;
-use crate::domain::registry::{KeyDecision, Verification, Verifier};
-use crate::domain::status::{DeviceStatus, ShownStatus};
-use crate::domain::time::Timestamp;
+use crate::commands::{CommandEntry, CommandStatus};
+use crate::error::{Error, Result};
+use crate::ids::{CommandId, DeviceId, MemberId, RuleId};
+use crate::members::Role;
+use crate::registry::{KeyDecision, Verification, Verifier};
+use crate::status::{DeviceStatus, ShownStatus};
+use crate::time::Timestamp;
 
 /// Longest tag accepted.
 pub const MAX_TAG_LEN: usize = 64;

@@ -1,7 +1,7 @@
 //! The domain events: every change of state is one of these.
 //!
 //! Operations validate, then build events and apply them one by one through
-//! [`crate::domain::State::apply`], the only code that mutates state; they return the events
+//! [`crate::State::apply`], the only code that mutates state; they return the events
 //! they applied. A persistence layer stores each operation's events in one transaction and
 //! rebuilds the state at start by applying them again in order. Events carry everything drawn
 //! from the seeded id source (command and rule ids, API key hashes), so replay needs no
@@ -12,12 +12,12 @@ use std::collections::BTreeSet;
 use provlab_proto::tokens::Uuid;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::commands::{CommandRequest, DeviceResult};
-use crate::domain::ids::{CommandId, DeviceId, MemberId, RuleId, Step};
-use crate::domain::members::{KeyHash, Role};
-use crate::domain::registry::Verification;
-use crate::domain::rules::RuleSpec;
-use crate::domain::time::Timestamp;
+use crate::commands::{CommandRequest, DeviceResult};
+use crate::ids::{CommandId, DeviceId, MemberId, RuleId, Step};
+use crate::members::{KeyHash, Role};
+use crate::registry::Verification;
+use crate::rules::RuleSpec;
+use crate::time::Timestamp;
 
 /// One record sent in a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,8 +9,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::domain::ids::MemberId;
-use crate::domain::time::Timestamp;
+use crate::ids::MemberId;
+use crate::time::Timestamp;
 
 /// A member's role in the team, from least to most privileged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::commands::{CommandEntry, CommandRequest, CommandStatus, DeviceResult};
-use crate::domain::devices::{Device, Tag};
-use crate::domain::events::Event;
-use crate::domain::ids::{CommandId, DeviceId, MemberId, RuleId, Step};
-use crate::domain::members::{ApiKeyRecord, KeyHash, Member};
-use crate::domain::rules::{Rule, RuleState};
-use crate::domain::status::DeviceStatus;
-use crate::domain::time::Timestamp;
+use crate::commands::{CommandEntry, CommandRequest, CommandStatus, DeviceResult};
+use crate::devices::{Device, Tag};
+use crate::events::Event;
+use crate::ids::{CommandId, DeviceId, MemberId, RuleId, Step};
+use crate::members::{ApiKeyRecord, KeyHash, Member};
+use crate::rules::{Rule, RuleState};
+use crate::status::DeviceStatus;
+use crate::time::Timestamp;
 
 /// Why an event could not be applied (a corrupt or reordered log, or a bug).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,12 +1,12 @@
 //! Team members and API keys.
 
 use super::{Outcome, Service};
-use crate::domain::error::{Error, Result};
-use crate::domain::events::Event;
-use crate::domain::ids::MemberId;
-use crate::domain::members::{validate_api_key, Caller, KeyHash, Member, Role};
-use crate::domain::permissions::{decide, Operation};
-use crate::domain::time::Timestamp;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::MemberId;
+use crate::members::{validate_api_key, Caller, KeyHash, Member, Role};
+use crate::permissions::{decide, Operation};
+use crate::time::Timestamp;
 
 impl Service {
     /// Adds a member without authentication, for configuration and scenario set-up (the REST

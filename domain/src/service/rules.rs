@@ -1,12 +1,12 @@
 //! Provisioning rules: create, edit drafts, activate, list.
 
 use super::{Outcome, Service};
-use crate::domain::error::{Error, Result};
-use crate::domain::events::Event;
-use crate::domain::ids::RuleId;
-use crate::domain::permissions::Operation;
-use crate::domain::rules::{Rule, RuleSpec, RuleState};
-use crate::domain::time::Timestamp;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::RuleId;
+use crate::permissions::Operation;
+use crate::rules::{Rule, RuleSpec, RuleState};
+use crate::time::Timestamp;
 
 impl Service {
     /// Creates a rule (`POST /v1/provisioning-rules`, admins and owners), `DRAFT` unless

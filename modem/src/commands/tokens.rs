@@ -6,8 +6,8 @@ use provlab_proto::tokens::{Attestation, AttestationToken};
 use rand_core::RngCore as _;
 
 use super::either;
-use crate::modem::credentials::{CredKey, TYPE_CLIENT_KEY, TYPE_ENDORSEMENT_KEY};
-use crate::modem::{keys, Modem};
+use crate::credentials::{CredKey, TYPE_CLIENT_KEY, TYPE_ENDORSEMENT_KEY};
+use crate::{keys, Modem};
 
 /// `AT%ATTESTTOKEN` → `%ATTESTTOKEN: "<b64url attestation>.<b64url COSE>"` with a fresh
 /// 16-byte nonce from the modem's generator; `AT%ATTESTTOKEN="<32 hex digits>"` uses that

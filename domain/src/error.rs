@@ -1,6 +1,6 @@
 //! The one error type of the domain, with the HTTP status the REST layer maps it to.
 
-use crate::domain::ids::DeviceId;
+use crate::ids::DeviceId;
 
 /// Why an operation was refused. Each variant maps to one HTTP status ([`Error::http_status`])
 /// and carries a message fit for the JSON `{"message": ...}` body.

@@ -9,11 +9,11 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::commands::{validate_description, CommandRequest, MAX_COMMANDS};
-use crate::domain::devices::validate_tag;
-use crate::domain::error::{Error, Result};
-use crate::domain::ids::RuleId;
-use crate::domain::time::Timestamp;
+use crate::commands::{validate_description, CommandRequest, MAX_COMMANDS};
+use crate::devices::validate_tag;
+use crate::error::{Error, Result};
+use crate::ids::RuleId;
+use crate::time::Timestamp;
 
 /// Longest rule name accepted.
 pub const MAX_RULE_NAME_LEN: usize = 128;
@@ -133,7 +133,7 @@ impl Rule {
     }
 
     /// The ordering key: `createdAt`, then creation sequence.
-    pub fn order_key(&self) -> (crate::domain::time::Timestamp, u64) {
+    pub fn order_key(&self) -> (crate::time::Timestamp, u64) {
         (self.created_at, self.created_seq)
     }
 }
