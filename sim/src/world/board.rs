@@ -484,3 +484,51 @@ impl World {
         );
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use provlab_client::Generation;
+    use provlab_server::domain::commands::{CommandRequest, Finished};
+
+    use super::super::{DeviceSpec, World, WorldConfig};
+
+    fn finished_run(generation: Generation) -> (World, String) {
+        let mut world = World::new(WorldConfig::new(3)).unwrap();
+        let dk1 = world
+            .add_device(DeviceSpec::new("dk1").generation(generation))
+            .unwrap();
+        world.claim(dk1, &["lab"]).unwrap();
+        world
+            .add_command(dk1, CommandRequest::Finished(Finished {}))
+            .unwrap();
+        world.trigger(dk1).unwrap();
+        world.advance(Duration::from_secs(30));
+        let text = world.transcript().to_text();
+        (world, text)
+    }
+
+    #[test]
+    fn a_v2_9_device_goes_offline_and_reboots_after_done() {
+        let (world, text) = finished_run(Generation::V2_9);
+        let dk1 = world.device_id("dk1").unwrap();
+        assert!(world.event_names(dk1).contains(&"DONE"), "{text}");
+        let done = text.find("event DONE").unwrap();
+        let off = done + text[done..].find("AT+CFUN=4").unwrap();
+        let reboot = off + text[off..].find("warm reboot after DONE").unwrap();
+        let boot2 = reboot + text[reboot..].find("power on (boot 2)").unwrap();
+        // The new boot brings LTE back up.
+        assert!(text[boot2..].contains("AT+CFUN=1"), "{text}");
+    }
+
+    #[test]
+    fn a_current_device_does_not_reboot_after_done() {
+        let (world, text) = finished_run(Generation::Current);
+        let dk1 = world.device_id("dk1").unwrap();
+        assert!(world.event_names(dk1).contains(&"DONE"), "{text}");
+        assert!(!text.contains("warm reboot"), "{text}");
+        assert!(!text.contains("power on (boot 2)"), "{text}");
+    }
+}
