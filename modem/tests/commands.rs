@@ -5,8 +5,8 @@
 use provlab_proto::at::{Answer, AnswerEvent, AnswerParser, CmeCode, FinalResult};
 use provlab_proto::jwt::{self, Validation};
 use provlab_proto::tokens::{AttestationToken, KeygenContent, KeygenOutput, Uuid};
-use provlab_sim::modem::imei::is_valid_imei;
-use provlab_sim::modem::{content_sha, keys, CredKey, Modem, ModemConfig, Reply};
+use provlab_modem::imei::is_valid_imei;
+use provlab_modem::{content_sha, keys, CredKey, Modem, ModemConfig, Reply};
 use sha2::{Digest as _, Sha256};
 
 const NOW: u64 = 1_700_000_000;

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use provlab_sim::modem::nvm::{CrashMode, MemFs, NvmError, NvmStore, SharedFs};
-use provlab_sim::modem::{CredentialStore, Modem, ModemConfig, ModemError};
+use provlab_modem::nvm::{CrashMode, MemFs, NvmError, NvmStore, SharedFs};
+use provlab_modem::{CredentialStore, Modem, ModemConfig, ModemError};
 
 const NOW: u64 = 1_700_000_000;
 
@@ -251,7 +251,7 @@ fn power_cut_at_every_byte_of_one_write() {
             let after = Arc::new(Mutex::new(fs.lock().unwrap().crash(mode)));
             let got = modem_on(&after).unwrap().credentials().clone();
             let new_content =
-                got.get(provlab_sim::modem::CredKey::new(1, 0)) == Some(&b"new content"[..]);
+                got.get(provlab_modem::CredKey::new(1, 0)) == Some(&b"new content"[..]);
             assert!(
                 got == old || (new_content && got.len() == 1),
                 "budget {budget} {mode:?}: {got:?}"

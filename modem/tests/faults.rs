@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use provlab_sim::modem::{FaultAction, FaultRule, Modem, ModemConfig, Reply};
+use provlab_modem::{FaultAction, FaultRule, Modem, ModemConfig, Reply};
 
 const NOW: u64 = 1_700_000_000;
 
