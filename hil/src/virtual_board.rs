@@ -28,6 +28,8 @@ pub struct VirtualBoardSpec {
     /// The firmware's built-in root CA; `None`: the root CA sec tag starts empty and the
     /// runner installs the lab CA over the AT shell, as on a real board.
     pub root_ca: Option<String>,
+    /// How many times faster than the wall clock the board's clock runs (1: real time).
+    pub speed: u32,
 }
 
 /// Why a virtual board did not start.
@@ -65,7 +67,7 @@ impl VirtualBoard {
         config.root_ca = spec.root_ca.clone();
         config.seed = spec.seed;
         let mut shell = board_shell(modem, config)?;
-        let mut server = PtyServer::open()?;
+        let mut server = PtyServer::open()?.with_speed(spec.speed);
         let path = server.path().to_path_buf();
         let stop = Stop::new();
         let handle = stop.handle();

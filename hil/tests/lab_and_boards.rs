@@ -55,6 +55,7 @@ fn a_virtual_board_console_is_a_pty_until_its_plug_is_pulled() {
         port: 9,
         seed: 7,
         root_ca: None,
+        speed: 1,
     })
     .unwrap();
     let path = board.console().to_path_buf();
@@ -62,4 +63,67 @@ fn a_virtual_board_console_is_a_pty_until_its_plug_is_pulled() {
     assert_eq!(board.device_uuid().len(), 36);
     board.pull_plug();
     assert!(!path.exists(), "{} still exists", path.display());
+}
+
+/// The seconds of the first Zephyr log timestamp `[hh:mm:ss.mmm,uuu]` in `text`.
+fn first_log_seconds(text: &str) -> Option<u64> {
+    text.split('[').skip(1).find_map(|rest| {
+        let stamp = rest.get(..8)?;
+        let mut parts = stamp.split(':');
+        let h: u64 = parts.next()?.parse().ok()?;
+        let m: u64 = parts.next()?.parse().ok()?;
+        let s: u64 = parts.next()?.parse().ok()?;
+        (rest.as_bytes().get(8) == Some(&b'.')).then_some(h * 3600 + m * 60 + s)
+    })
+}
+
+#[test]
+fn a_fast_virtual_board_logs_in_its_own_faster_time() {
+    use std::io::{Read as _, Write as _};
+    use std::time::{Duration, Instant};
+
+    let board = VirtualBoard::start(&VirtualBoardSpec {
+        era: Era::Current,
+        transport: TransportKind::Http,
+        host: "127.0.0.1".to_owned(),
+        port: 9,
+        seed: 8,
+        root_ca: None,
+        speed: 20,
+    })
+    .unwrap();
+    let mut port = serialport::new(board.console().to_str().unwrap(), 115_200)
+        .timeout(Duration::from_millis(100))
+        .open_native()
+        .unwrap();
+    port.set_exclusive(false).unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    // Drain the boot output, then ask for an attempt, whose log lines carry the time.
+    let drain_until = Instant::now() + Duration::from_millis(300);
+    while Instant::now() < drain_until {
+        let _ = port.read(&mut buf);
+    }
+    port.write_all(b"nrf_provisioning now\r").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let seconds = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no log line; got {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        if let Ok(n) = port.read(&mut buf) {
+            got.extend_from_slice(&buf[..n]);
+        }
+        if let Some(s) = first_log_seconds(&String::from_utf8_lossy(&got)) {
+            break s;
+        }
+    };
+    // 1.3 s of wall time at 20x is ~26 s of board time (not 1 s).
+    assert!(
+        (15..=120).contains(&seconds),
+        "{seconds} s; {:?}",
+        String::from_utf8_lossy(&got)
+    );
 }

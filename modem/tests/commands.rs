@@ -2,11 +2,11 @@
 //! seed determinism.
 #![allow(clippy::unwrap_used)]
 
+use provlab_modem::imei::is_valid_imei;
+use provlab_modem::{content_sha, keys, CredKey, Modem, ModemConfig, Reply};
 use provlab_proto::at::{Answer, AnswerEvent, AnswerParser, CmeCode, FinalResult};
 use provlab_proto::jwt::{self, Validation};
 use provlab_proto::tokens::{AttestationToken, KeygenContent, KeygenOutput, Uuid};
-use provlab_modem::imei::is_valid_imei;
-use provlab_modem::{content_sha, keys, CredKey, Modem, ModemConfig, Reply};
 use sha2::{Digest as _, Sha256};
 
 const NOW: u64 = 1_700_000_000;

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use provlab_proto::tokens::AttestationToken;
 use provlab_modem::registry::{Registry, RegistryEntry, RegistryError};
 use provlab_modem::{Modem, ModemConfig};
+use provlab_proto::tokens::AttestationToken;
 
 fn entry(seed: u64, model: &str) -> RegistryEntry {
     let m = Modem::new(ModemConfig::from_seed(seed).model(model)).unwrap();
