@@ -35,6 +35,15 @@ pub enum LabError {
     /// The server refused to start (address in use, PKI unreadable, …).
     #[error("the lab service did not start: {0}")]
     Start(#[from] ServeError),
+    /// The lab PKI directory could not be made.
+    #[error("cannot create the lab PKI directory {path}: {source}")]
+    PkiDir {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The lab PKI's root CA could not be read.
     #[error("cannot read the lab root CA {path}: {source}")]
     RootCa {
@@ -71,6 +80,10 @@ impl LabServer {
     /// Starts the service (in memory) with a fresh owner key, on a thread of its own.
     pub fn start(config: &LabServiceConfig) -> Result<Self, LabError> {
         let owner_key = fresh_key()?;
+        std::fs::create_dir_all(&config.pki).map_err(|source| LabError::PkiDir {
+            path: config.pki.clone(),
+            source,
+        })?;
         let serve = ServeConfig {
             db: None,
             rest: config.rest,

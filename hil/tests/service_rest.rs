@@ -5,19 +5,20 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use p256::ecdsa::SigningKey;
 use provlab_harness::owner::{owner_step, set_up_service};
 use provlab_harness::scenario::Step;
 use provlab_harness::{load_file, BackendError, StepOutcome};
 use provlab_hil::clock::RunClock;
 use provlab_hil::service::{observe, LabContent, LabService, TokenSource};
-use provlab_proto::tokens::{Attestation, AttestationToken, DeviceType, Uuid};
 use provlab_server::api_client::ApiClient;
 use provlab_server::serve::{ServeConfig, Server};
+use support::token_for;
 
 const OWNER_KEY: &str = "provlab-hil-test-owner-key-0123456789abcdef";
 
@@ -46,31 +47,12 @@ fn serve() -> SocketAddr {
     rx.recv_timeout(Duration::from_secs(20)).unwrap()
 }
 
-/// Boards whose tokens are signed with keys from their names (the service has no registry,
-/// so it accepts them unverified, as with real boards of unknown identity).
+/// Boards whose tokens come from their names.
 struct Boards;
 
 impl TokenSource for Boards {
     fn attestation_token(&mut self, device: &str) -> Result<String, BackendError> {
-        let n = device.bytes().last().unwrap_or(0);
-        let mut seed = [0x33u8; 32];
-        seed[0] = n;
-        let key = SigningKey::from_slice(&seed).unwrap();
-        let mut uuid = [0u8; 16];
-        uuid[0] = 0xb0;
-        uuid[6] = 0x40;
-        uuid[8] = 0x80;
-        uuid[15] = n;
-        Ok(AttestationToken::sign(
-            Attestation {
-                device_uuid: Uuid::from_bytes(uuid),
-                device_type: DeviceType::Nrf9160Sica,
-                modem_fw_uuid: Uuid::from_bytes([0xf0; 16]),
-                nonce: [1; 16],
-            },
-            &key,
-        )
-        .encode())
+        Ok(token_for(device))
     }
 }
 
