@@ -1,8 +1,12 @@
-//! The hardware-in-the-loop backend: not written yet.
+//! The hardware-in-the-loop backend: the scenario files that run in simulation, run on
+//! attached nRF91 boards (and on virtual boards on PTYs in CI) against the fake service on
+//! real sockets.
 //!
-//! The crate is an empty placeholder. It is meant to hold the rack inventory, board leases,
-//! serial consoles, probe-rs flashing, reset and RTT, and the decoder of the sample
-//! firmware's log lines, behind the `provlab-harness` `Backend` trait, so that the scenario
-//! files that run in simulation also run on attached nRF9160 boards. Until then, the virtual
-//! board (`provlab board`, in `provlab-sim`) is the stand-in that a HIL runner would drive
-//! over a serial console; `docs/spec/hil-facts.md` gathers what the runner needs to know.
+//! * [`rack`]: the rack file (boards, probes, consoles, the lab service's address and
+//!   timeouts), its JSON Schema and its loader with file:line:col errors.
+//! * [`lease`]: one run holds one board (console and probe together) at a time, across
+//!   processes, with lock files in the lab directory and recovery of stale ones.
+//! * [`probe`]: listing, opening, flashing, resetting and recovering boards through a debug
+//!   probe (probe-rs), with the UICR and APPROTECT rules, and a recording fake for tests.
+
+pub mod rack;
