@@ -9,4 +9,6 @@
 //! * [`probe`]: listing, opening, flashing, resetting and recovering boards through a debug
 //!   probe (probe-rs), with the UICR and APPROTECT rules, and a recording fake for tests.
 
+pub mod lease;
+pub mod probe;
 pub mod rack;
