@@ -2,6 +2,12 @@
 //! attached nRF91 boards (and on virtual boards on PTYs in CI) against the fake service on
 //! real sockets.
 //!
+//! * [`rack`]: the rack file (boards, probes, consoles, the lab service's address and
+//!   timeouts), its JSON Schema and its loader with file:line:col errors.
+//! * [`lease`]: one run holds one board (console and probe together) at a time, across
+//!   processes, with lock files in the lab directory and recovery of stale ones.
+//! * [`probe`]: listing, opening, flashing, resetting and recovering boards through a debug
+//!   probe (probe-rs), with the UICR and APPROTECT rules, and a recording fake for tests.
 //! * [`backend`]: the harness backend: a scenario on leased boards against a lab service.
 //! * [`service`]: the lab service over its REST API: the scenario's service state and owner
 //!   actions as real REST calls, the lab credentials, and the service's view of a device.
@@ -12,5 +18,8 @@
 pub mod backend;
 pub mod clock;
 pub mod lab;
+pub mod lease;
+pub mod probe;
+pub mod rack;
 pub mod service;
 pub mod virtual_board;
