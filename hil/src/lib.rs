@@ -6,3 +6,11 @@
 //! files that run in simulation also run on attached nRF9160 boards. Until then, the virtual
 //! board (`provlab board`, in `provlab-sim`) is the stand-in that a HIL runner would drive
 //! over a serial console; `docs/spec/hil-facts.md` gathers what the runner needs to know.
+//!
+//! Two pieces are here: [`console`], the driver of the sample firmware's Zephyr shell over a
+//! byte stream (a serial port or an in-memory pipe) with a byte-exact capture of the
+//! session, and [`decode`], the decoder of the firmware's console lines into typed
+//! happenings, one pattern table for the three console eras.
+
+pub mod console;
+pub mod decode;

@@ -1,0 +1,1 @@
+//! The console driver (in progress).
