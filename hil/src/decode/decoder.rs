@@ -5,6 +5,7 @@
 
 use super::era::Era;
 use super::happening::{AtFailure, Happening, Located, Milestone, Unknown};
+use super::lines::DEFAULT_PROMPT;
 use super::logline;
 use super::patterns;
 
@@ -46,7 +47,8 @@ impl LineDecoder {
     /// Decodes line `line_no`; `None` for a blank line.
     pub fn line(&mut self, line_no: usize, text: &str) -> Option<Item> {
         let trimmed = text.trim();
-        if trimmed.is_empty() {
+        // A blank line, or a prompt alone (a plain-text logger kept it).
+        if trimmed.is_empty() || trimmed == DEFAULT_PROMPT.trim_end() {
             return None;
         }
         let token_due = std::mem::take(&mut self.token_due);
