@@ -8,6 +8,10 @@
 //!   processes, with lock files in the lab directory and recovery of stale ones.
 //! * [`probe`]: listing, opening, flashing, resetting and recovering boards through a debug
 //!   probe (probe-rs), with the UICR and APPROTECT rules, and a recording fake for tests.
+//! * [`console`]: the driver of the sample firmware's Zephyr shell over a byte stream (a
+//!   serial port or an in-memory pipe), with a byte-exact capture of the session.
+//! * [`decode`]: the firmware's console lines as typed happenings, one pattern table for
+//!   the three console eras.
 //! * [`backend`]: the harness backend: a scenario on leased boards against a lab service.
 //! * [`service`]: the lab service over its REST API: the scenario's service state and owner
 //!   actions as real REST calls, the lab credentials, and the service's view of a device.
@@ -17,6 +21,8 @@
 
 pub mod backend;
 pub mod clock;
+pub mod console;
+pub mod decode;
 pub mod lab;
 pub mod lease;
 pub mod probe;
