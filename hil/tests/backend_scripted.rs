@@ -45,12 +45,20 @@ impl BoardLink for ScriptedBoard {
             .push(format!("{} token", self.id));
         Ok(token_for(&self.device))
     }
-    fn ensure_root_ca(&mut self, sec_tag: u32, pem: &str) -> Result<bool, BoardError> {
+    fn root_ca_sec_tag(&self) -> u32 {
+        if self.device == "dk2" {
+            42_384
+        } else {
+            50
+        }
+    }
+    fn ensure_root_ca(&mut self, pem: &str) -> Result<bool, BoardError> {
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+        let tag = self.root_ca_sec_tag();
         self.journal
             .lock()
             .unwrap()
-            .push(format!("{} root CA at {sec_tag}", self.id));
+            .push(format!("{} root CA at {tag}", self.id));
         Ok(true)
     }
     fn trigger(&mut self) -> Result<(), BoardError> {

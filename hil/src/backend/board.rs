@@ -51,9 +51,12 @@ pub trait BoardLink: Send {
     /// The modem's attestation token (`nrf_provisioning token` or `at AT%ATTESTTOKEN`).
     fn attestation_token(&mut self) -> Result<String, BoardError>;
 
-    /// Makes sure `sec_tag` holds the root CA `pem` (the modem offline while it is
-    /// written); `true` when it had to be written.
-    fn ensure_root_ca(&mut self, sec_tag: u32, pem: &str) -> Result<bool, BoardError>;
+    /// The security tag the firmware verifies the service's certificate with.
+    fn root_ca_sec_tag(&self) -> u32;
+
+    /// Makes sure the root CA sec tag holds `pem` (the modem offline while it is written);
+    /// `true` when it had to be written.
+    fn ensure_root_ca(&mut self, pem: &str) -> Result<bool, BoardError>;
 
     /// Starts a provisioning attempt now (`nrf_provisioning now`).
     fn trigger(&mut self) -> Result<(), BoardError>;

@@ -15,6 +15,7 @@
 //! can retry the scenario once on another board; anything else is the product's.
 
 pub mod board;
+pub mod console_board;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -291,8 +292,7 @@ impl HilBackend {
                 .map(|c| content.resolve(c))
                 .transpose()?
                 .unwrap_or_else(|| lab.root_ca().to_owned());
-            let tag = root_tag(device);
-            board.ensure_root_ca(tag, &wanted).map_err(|e| match &e {
+            board.ensure_root_ca(&wanted).map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
                 BoardError::Product(m) => BackendError::Setup(format!(
                     "device `{}`: installing the root CA: {m}",
@@ -419,18 +419,6 @@ impl HilBackend {
         }
         Ok(Observation { now_ms, devices })
     }
-}
-
-/// The root CA sec tag a device's firmware verifies the service with (the scenario's client
-/// setting, else the sample's for its transport).
-fn root_tag(device: &provlab_harness::scenario::DeviceSpec) -> u32 {
-    device
-        .client
-        .root_ca_sec_tag
-        .unwrap_or(match device.transport {
-            provlab_harness::scenario::Transport::Http => 50,
-            provlab_harness::scenario::Transport::Coap => 42_384,
-        })
 }
 
 /// Moves the owner calls made since the last copy into the transcript.
