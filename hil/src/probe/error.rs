@@ -78,6 +78,14 @@ pub enum ProbeError {
         /// The parser's complaint.
         source: ihex::ReaderError,
     },
+    /// The image is not a 32-bit little-endian ELF file.
+    #[error("{}: not a usable ELF image: {reason}", image.display())]
+    BadElf {
+        /// The image.
+        image: PathBuf,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// An operation that needs an open probe was called before [`super::Probe::open`].
     #[error("no probe is open")]
     NotOpen,

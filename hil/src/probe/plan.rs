@@ -1,6 +1,6 @@
 //! The runner's flashing rules on top of any [`Probe`]:
 //!
-//! 1. An Intel HEX image with UICR records is refused before the probe is touched, naming
+//! 1. An image with UICR content (hex records, ELF load segments) is refused before the probe is touched, naming
 //!    the address range, or handed to `nrfutil device program` when the rack allows.
 //! 2. A locked chip (APPROTECT) is recovered only when the caller asks (`recover = true`);
 //!    the recovery is reported as an event, because it wipes flash, UICR and settings.
@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::uicr::{scan_hex_file, UicrRecords};
+use super::uicr::{scan_file, UicrRecords};
 use super::{ImageFormat, Probe, ProbeError, Rtt, Selector};
 
 /// What to flash where, and what the caller allows.
@@ -62,19 +62,17 @@ pub enum FlashOutcome {
 /// successful flash (for RTT reads and later resets).
 pub fn flash_image(probe: &mut dyn Probe, job: &FlashJob<'_>) -> Result<FlashOutcome, ProbeError> {
     let format = ImageFormat::of(job.image)?;
-    if format == ImageFormat::Hex {
-        if let Some(uicr) = scan_hex_file(job.image)? {
-            if job.nrfutil_for_uicr {
-                return Ok(FlashOutcome::HandToNrfutil {
-                    image: job.image.to_path_buf(),
-                    uicr,
-                });
-            }
-            return Err(ProbeError::UicrInImage {
+    if let Some(uicr) = scan_file(job.image, format)? {
+        if job.nrfutil_for_uicr {
+            return Ok(FlashOutcome::HandToNrfutil {
                 image: job.image.to_path_buf(),
-                records: uicr,
+                uicr,
             });
         }
+        return Err(ProbeError::UicrInImage {
+            image: job.image.to_path_buf(),
+            records: uicr,
+        });
     }
     let mut events = Vec::new();
     match probe.open(job.selector, job.chip) {

@@ -198,6 +198,13 @@ mod tests {
     }
 
     #[test]
+    fn the_driver_can_move_to_a_blocking_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<ProbeRs>();
+        assert_send::<Box<dyn Probe + Send>>();
+    }
+
+    #[test]
     fn calls_before_open_fail_cleanly() {
         let mut probe = ProbeRs::new();
         assert!(matches!(

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::uicr::tests::image;
+use super::uicr::tests::{elf, image};
 use super::*;
 use crate::rack::{ProbeMatch, UsbId};
 
@@ -87,6 +87,18 @@ fn a_uicr_image_is_refused_before_the_probe_is_touched() {
 }
 
 #[test]
+fn an_elf_image_with_uicr_is_refused_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("merged.elf");
+    std::fs::write(&path, elf(&[(0, 0x100), (0x00FF_8000, 4)])).unwrap();
+    let sel = dk_row().selector();
+    let mut probe = FakeProbe::new(vec![dk_row()]);
+    let err = flash_image(&mut probe, &job(&sel, &path)).unwrap_err();
+    assert!(matches!(err, ProbeError::UicrInImage { .. }), "{err}");
+    assert!(probe.calls().is_empty());
+}
+
+#[test]
 fn a_locked_chip_is_recovered_only_when_asked_and_that_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let hex = write_image(dir.path(), "app.hex", &image(false));
@@ -148,7 +160,9 @@ fn recover_is_not_used_on_an_unlocked_chip() {
 #[test]
 fn injected_flash_errors_and_a_vanished_probe_surface() {
     let dir = tempfile::tempdir().unwrap();
-    let elf = write_image(dir.path(), "app.elf", "not really an elf");
+    let bytes = elf(&[(0, 0x100)]);
+    let elf = dir.path().join("app.elf");
+    std::fs::write(&elf, bytes).unwrap();
     let sel = dk_row().selector();
     let mut probe = FakeProbe::new(vec![dk_row()]);
     probe.fail(FakeFailure::FlashError("verify failed at 0x1000".into()));

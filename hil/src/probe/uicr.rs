@@ -1,4 +1,5 @@
-//! Finding UICR writes in an Intel HEX image before it reaches probe-rs.
+//! Finding UICR writes in an image (Intel HEX records, ELF load segments) before it
+//! reaches probe-rs.
 //!
 //! nRF91 has no per-page UICR erase, and probe-rs 0.32's UICR flash algorithm reports a
 //! successful erase without erasing, so programming UICR fails unless it is blank
@@ -9,7 +10,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-use super::ProbeError;
+use super::{ImageFormat, ProbeError};
 
 /// The nRF91 UICR address range.
 pub const UICR: Range<u32> = 0x00FF_8000..0x00FF_9000;
@@ -17,7 +18,9 @@ pub const UICR: Range<u32> = 0x00FF_8000..0x00FF_9000;
 /// The UICR records an image holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UicrRecords {
-    /// How many data records touch UICR.
+    /// The image's format (hex records or ELF load segments).
+    pub format: ImageFormat,
+    /// How many data records (hex) or load segments (ELF) touch UICR.
     pub records: usize,
     /// How many of their bytes fall into UICR.
     pub bytes: usize,
@@ -29,10 +32,48 @@ impl fmt::Display for UicrRecords {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} hex record(s) write {} byte(s) at {:#010X}..{:#010X}, inside UICR {:#010X}..{:#010X}",
-            self.records, self.bytes, self.span.start, self.span.end, UICR.start, UICR.end
+            "{} {} write {} byte(s) at {:#010X}..{:#010X}, inside UICR {:#010X}..{:#010X}",
+            self.records,
+            match self.format {
+                ImageFormat::Hex => "hex record(s)",
+                ImageFormat::Elf => "ELF load segment(s)",
+            },
+            self.bytes,
+            self.span.start,
+            self.span.end,
+            UICR.start,
+            UICR.end
         )
     }
+}
+
+/// Adds the part of `start..end` that lies in UICR to `found`.
+fn note(found: &mut Option<UicrRecords>, format: ImageFormat, start: u64, end: u64) {
+    let lo = start.max(u64::from(UICR.start));
+    let hi = end.min(u64::from(UICR.end));
+    if lo >= hi {
+        return;
+    }
+    // Both bounds lie inside UICR, so they fit in u32.
+    let (lo, hi) = (
+        u32::try_from(lo).unwrap_or(UICR.start),
+        u32::try_from(hi).unwrap_or(UICR.end),
+    );
+    let bytes = usize::try_from(hi - lo).unwrap_or(0);
+    *found = Some(match found.take() {
+        None => UicrRecords {
+            format,
+            records: 1,
+            bytes,
+            span: lo..hi,
+        },
+        Some(f) => UicrRecords {
+            format,
+            records: f.records + 1,
+            bytes: f.bytes + bytes,
+            span: f.span.start.min(lo)..f.span.end.max(hi),
+        },
+    });
 }
 
 /// Scans Intel HEX text for data records inside [`UICR`]; `image` names the file in errors.
@@ -50,29 +91,12 @@ pub fn scan_hex(text: &str, image: &Path) -> Result<Option<UicrRecords>, ProbeEr
             ihex::Record::ExtendedSegmentAddress(segment) => base = u32::from(segment) << 4,
             ihex::Record::Data { offset, value } => {
                 let start = u64::from(base) + u64::from(offset);
-                let end = start + value.len() as u64;
-                let lo = start.max(u64::from(UICR.start));
-                let hi = end.min(u64::from(UICR.end));
-                if lo < hi {
-                    // Both bounds lie inside UICR, so they fit in u32.
-                    let (lo, hi) = (
-                        u32::try_from(lo).unwrap_or(UICR.start),
-                        u32::try_from(hi).unwrap_or(UICR.end),
-                    );
-                    let bytes = usize::try_from(hi - lo).unwrap_or(0);
-                    found = Some(match found {
-                        None => UicrRecords {
-                            records: 1,
-                            bytes,
-                            span: lo..hi,
-                        },
-                        Some(f) => UicrRecords {
-                            records: f.records + 1,
-                            bytes: f.bytes + bytes,
-                            span: f.span.start.min(lo)..f.span.end.max(hi),
-                        },
-                    });
-                }
+                note(
+                    &mut found,
+                    ImageFormat::Hex,
+                    start,
+                    start + value.len() as u64,
+                );
             }
             ihex::Record::EndOfFile => break,
             ihex::Record::StartLinearAddress(_) | ihex::Record::StartSegmentAddress { .. } => {}
@@ -81,13 +105,65 @@ pub fn scan_hex(text: &str, image: &Path) -> Result<Option<UicrRecords>, ProbeEr
     Ok(found)
 }
 
-/// Reads an Intel HEX file and scans it (see [`scan_hex`]).
-pub fn scan_hex_file(image: &Path) -> Result<Option<UicrRecords>, ProbeError> {
-    let text = std::fs::read_to_string(image).map_err(|source| ProbeError::ReadImage {
+/// Scans a 32-bit little-endian ELF file's bytes for `PT_LOAD` segments whose file
+/// content lands (by physical address) inside [`UICR`].
+pub fn scan_elf(bytes: &[u8], image: &Path) -> Result<Option<UicrRecords>, ProbeError> {
+    let bad = |reason: &'static str| ProbeError::BadElf {
+        image: image.to_path_buf(),
+        reason,
+    };
+    if bytes.get(..4) != Some(b"\x7fELF".as_slice()) {
+        return Err(bad("no ELF magic"));
+    }
+    if bytes.get(4) != Some(&1) || bytes.get(5) != Some(&1) {
+        return Err(bad("not a 32-bit little-endian ELF (nRF91 images are)"));
+    }
+    let u16_at = |at: usize| -> Option<u16> {
+        Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    };
+    let header = || -> Option<(usize, usize, usize)> {
+        let phoff = usize::try_from(u32_at(0x1C)?).ok()?;
+        Some((
+            phoff,
+            usize::from(u16_at(0x2A)?),
+            usize::from(u16_at(0x2C)?),
+        ))
+    };
+    let (phoff, phentsize, phnum) = header().ok_or_else(|| bad("truncated ELF header"))?;
+    let mut found = None;
+    for index in 0..phnum {
+        let at = phoff + index * phentsize;
+        let segment = || -> Option<(u32, u32, u32)> {
+            Some((u32_at(at)?, u32_at(at + 12)?, u32_at(at + 16)?))
+        };
+        let (kind, paddr, filesz) = segment().ok_or_else(|| bad("truncated program header"))?;
+        const PT_LOAD: u32 = 1;
+        if kind == PT_LOAD && filesz > 0 {
+            let start = u64::from(paddr);
+            note(
+                &mut found,
+                ImageFormat::Elf,
+                start,
+                start + u64::from(filesz),
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Reads an image and scans it (see [`scan_hex`] and [`scan_elf`]).
+pub fn scan_file(image: &Path, format: ImageFormat) -> Result<Option<UicrRecords>, ProbeError> {
+    let bytes = std::fs::read(image).map_err(|source| ProbeError::ReadImage {
         image: image.to_path_buf(),
         source,
     })?;
-    scan_hex(&text, image)
+    match format {
+        ImageFormat::Hex => scan_hex(&String::from_utf8_lossy(&bytes), image),
+        ImageFormat::Elf => scan_elf(&bytes, image),
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +228,46 @@ pub(crate) mod tests {
         let mut text = record(2, 0, &[0xF0, 0x00]);
         text += &record(0, 0x8000, &[1]);
         assert_eq!(scan_hex(&text, Path::new("a.hex")).unwrap(), None);
+    }
+
+    /// A minimal ELF32 LE file with one PT_LOAD segment per `(paddr, size)`.
+    pub(crate) fn elf(segments: &[(u32, u32)]) -> Vec<u8> {
+        let mut bytes = vec![0u8; 0x34];
+        bytes[..6].copy_from_slice(b"\x7fELF\x01\x01");
+        bytes[0x1C..0x20].copy_from_slice(&0x34u32.to_le_bytes());
+        bytes[0x2A..0x2C].copy_from_slice(&32u16.to_le_bytes());
+        bytes[0x2C..0x2E].copy_from_slice(&(segments.len() as u16).to_le_bytes());
+        for (paddr, size) in segments {
+            let mut ph = [0u8; 32];
+            ph[0..4].copy_from_slice(&1u32.to_le_bytes());
+            ph[8..12].copy_from_slice(&paddr.to_le_bytes());
+            ph[12..16].copy_from_slice(&paddr.to_le_bytes());
+            ph[16..20].copy_from_slice(&size.to_le_bytes());
+            bytes.extend_from_slice(&ph);
+        }
+        bytes
+    }
+
+    #[test]
+    fn elf_load_segments_in_uicr_are_found() {
+        let clean = elf(&[(0, 0x1000), (0x2000_0000, 0x100)]);
+        assert_eq!(scan_elf(&clean, Path::new("a.elf")).unwrap(), None);
+        let with_uicr = elf(&[(0, 0x1000), (0x00FF_8000, 8)]);
+        let found = scan_elf(&with_uicr, Path::new("a.elf")).unwrap().unwrap();
+        assert_eq!((found.records, found.bytes), (1, 8));
+        assert!(found
+            .to_string()
+            .starts_with("1 ELF load segment(s) write 8 byte(s)"));
+        let err = scan_elf(b"MZ", Path::new("a.elf")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a.elf: not a usable ELF image: no ELF magic"
+        );
+        let err = scan_elf(&with_uicr[..0x40], Path::new("a.elf")).unwrap_err();
+        assert!(
+            err.to_string().contains("truncated program header"),
+            "{err}"
+        );
     }
 
     #[test]
