@@ -135,7 +135,8 @@ pub trait Probe {
 
     /// Unlocks a locked chip by erasing everything (CTRL-AP ERASEALL: application flash,
     /// UICR and settings). Callers go through [`flash_image`], which does this only on an
-    /// explicit request and logs it.
+    /// explicit request and logs it. On a chip that is not locked, probe-rs 0.32 mass-erases
+    /// main flash through the flash algorithms, which leave UICR as it is (probe-rs #4225).
     fn recover(&mut self, selector: &Selector, chip: &str) -> Result<(), ProbeError>;
 
     /// Detaches and lets go of the probe (also done on drop).
