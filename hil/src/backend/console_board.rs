@@ -10,6 +10,7 @@ use super::board::{BoardError, BoardLink, BoardOutput};
 use crate::console::{AtResult, ByteStream, Console, ConsoleError};
 use crate::decode::Happening;
 use crate::lease::Lease;
+use crate::probe::Probe;
 use crate::virtual_board::VirtualBoard;
 
 /// Per-command deadlines of a console board.
@@ -22,7 +23,7 @@ pub struct Deadlines {
 }
 
 /// What a board is besides its console: the things released with it.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Held {
     /// The board's lease.
     pub lease: Option<Lease>,
@@ -30,6 +31,18 @@ pub struct Held {
     pub virtual_board: Option<VirtualBoard>,
     /// The rack's power control: `off` and `on` argv.
     pub power: Option<(Vec<String>, Vec<String>)>,
+    /// The board's debug probe, kept open for the run.
+    pub probe: Option<Box<dyn Probe + Send>>,
+}
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Held")
+            .field("lease", &self.lease)
+            .field("virtual_board", &self.virtual_board)
+            .field("probe", &self.probe.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A board behind its console (see the module docs).
@@ -93,6 +106,19 @@ impl<S: ByteStream> ConsoleBoard<S> {
             }
         }
         booted
+    }
+
+    /// Takes over `lease`: the board is released when this link is dropped.
+    pub fn hold_lease(&mut self, lease: Lease) {
+        self.held.lease = Some(lease);
+    }
+
+    /// Starts the run on the console: a marker line, so that nothing printed before it
+    /// counts for this run and nothing after it is lost.
+    pub fn start_run(&mut self, run: &str) -> Result<(), BoardError> {
+        self.console
+            .start_run(run, self.deadlines.boot)
+            .map_err(|e| classify(&self.id, e))
     }
 
     /// The virtual board behind the console, if any (tests pull its plug).
@@ -230,7 +256,9 @@ fn run_power(board: &str, argv: &[String]) -> Result<(), BoardError> {
     let status = std::process::Command::new(program)
         .args(args)
         .status()
-        .map_err(|e| BoardError::Infrastructure(format!("{board}: power command `{program}`: {e}")))?;
+        .map_err(|e| {
+            BoardError::Infrastructure(format!("{board}: power command `{program}`: {e}"))
+        })?;
     if status.success() {
         Ok(())
     } else {

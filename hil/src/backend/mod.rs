@@ -16,6 +16,7 @@
 
 pub mod board;
 pub mod console_board;
+pub mod rack_provider;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -22,6 +22,21 @@ pub struct SerialSettings {
     pub dtr: bool,
     /// Assert RTS.
     pub rts: bool,
+    /// Whether the port has modem control lines at all (a PTY has none: DTR and RTS are
+    /// then left alone).
+    pub control_lines: bool,
+}
+
+impl SerialSettings {
+    /// A pseudo-terminal (a virtual board's console): no control lines.
+    pub fn pty() -> Self {
+        SerialSettings {
+            dtr: false,
+            rts: false,
+            control_lines: false,
+            ..SerialSettings::default()
+        }
+    }
 }
 
 impl Default for SerialSettings {
@@ -31,6 +46,7 @@ impl Default for SerialSettings {
             rtscts: false,
             dtr: true,
             rts: true,
+            control_lines: true,
         }
     }
 }
@@ -68,6 +84,12 @@ impl SerialStream {
             .timeout(Duration::from_millis(50))
             .open()
             .map_err(|e| setup(e.to_string()))?;
+        if !settings.control_lines {
+            return Ok(SerialStream {
+                path: path.to_owned(),
+                port,
+            });
+        }
         port.write_data_terminal_ready(settings.dtr)
             .map_err(|e| setup(format!("DTR: {e}")))?;
         if !settings.rtscts {
