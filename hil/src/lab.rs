@@ -14,6 +14,10 @@ use provlab_server::serve::{Bound, ServeConfig, ServeError, Server};
 /// How long the service may take to start.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// One service starts at a time in this process: parallel runs share the lab PKI
+/// directory, which the first start creates.
+static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Where the lab service listens and what its certificate names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabServiceConfig {
@@ -79,6 +83,7 @@ impl std::fmt::Debug for LabServer {
 impl LabServer {
     /// Starts the service (in memory) with a fresh owner key, on a thread of its own.
     pub fn start(config: &LabServiceConfig) -> Result<Self, LabError> {
+        let _one_at_a_time = STARTING.lock().unwrap_or_else(|p| p.into_inner());
         let owner_key = fresh_key()?;
         std::fs::create_dir_all(&config.pki).map_err(|source| LabError::PkiDir {
             path: config.pki.clone(),

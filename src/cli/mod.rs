@@ -4,6 +4,7 @@ mod board;
 mod decode;
 mod decode_tokens;
 mod health;
+mod hil;
 mod modem;
 mod run;
 mod schema;
@@ -33,6 +34,9 @@ enum Command {
     /// Ask a running `provlab serve` for `GET /v1/health`: exit 0 when healthy, 1 if not
     /// (the container image's health check).
     Health(health::HealthArgs),
+    /// The HIL runner: run scenario files on a rack's boards (real nRF91 boards or virtual
+    /// ones), and inspect the rack's leases and probes.
+    Hil(hil::HilArgs),
     /// Run a simulated nRF91 modem on a pseudo-terminal, behind a plain AT host or the
     /// sample firmware's Zephyr shell, for host tools such as nrfcredstore.
     Modem(modem::ModemArgs),
@@ -54,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Board(args) => board::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Health(args) => health::run(args),
+        Command::Hil(args) => hil::run(args),
         Command::Modem(args) => modem::run(args),
         Command::Run(args) => run::run(args),
         Command::Schema(args) => schema::run(args),

@@ -1,8 +1,8 @@
 //! `provlab run`: loads scenario files, plays them on the simulation backend (in parallel),
 //! prints one line per scenario and the summary, and writes the reports.
 
-mod pool;
-mod print;
+pub(crate) mod pool;
+pub(crate) mod print;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -15,9 +15,9 @@ use provlab_harness::report::json::write_json;
 use provlab_harness::report::junit::write_junit;
 use provlab_harness::report::transcripts::write_transcripts;
 use provlab_harness::report::ExitStatus;
-use provlab_harness::{load_path, LoadedScenario};
+use provlab_harness::{load_path, LoadedScenario, RunOptions, Runner};
 use provlab_sim::backend::fleet;
-use provlab_sim::backend::{NetMode, SimOptions};
+use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
 
 /// Arguments of `provlab run`.
 #[derive(Debug, Args)]
@@ -70,10 +70,10 @@ enum NetArg {
 /// One run to do: a scenario (index into the loaded list) with a seed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Job {
-    scenario: usize,
-    seed: Option<u64>,
+    pub(crate) scenario: usize,
+    pub(crate) seed: Option<u64>,
     /// 0 for the first of a `--repeat` series.
-    repetition: usize,
+    pub(crate) repetition: usize,
 }
 
 /// Runs `provlab run`.
@@ -102,15 +102,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, NonZeroUsize::get);
     let started = Instant::now();
+    let factory = SimBackendFactory::new(SimOptions { net });
     let results = pool::run_all(
         &scenarios,
         &jobs,
-        SimOptions { net },
         threads,
-        |result, job| print::result_line(result, job.repetition, &replay_flags),
+        |loaded, job| Runner::new(factory.clone(), RunOptions { seed: job.seed }).run(loaded),
+        |result, job| print::result_line(result, job.repetition, "provlab run", &replay_flags),
     );
     let wall = started.elapsed();
-    print::repeat_differences(&results, &jobs, &replay_flags);
+    print::repeat_differences(&results, &jobs, "provlab run", &replay_flags);
     if let Some(n) = args.devices {
         print::fleet_rate(n.get(), scenarios.len(), wall);
     }

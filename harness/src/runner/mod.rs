@@ -21,7 +21,7 @@ use std::time::Instant;
 
 pub use check::{evaluate, Evaluation, Mismatch, Unchecked};
 pub use describe::describe;
-pub use result::{replay_command, Outcome, ScenarioResult, Skip, Unmet};
+pub use result::{replay_command, replay_command_of, Outcome, ScenarioResult, Skip, Unmet};
 
 use crate::backend::{
     Backend, BackendError, BackendFactory, Capabilities, Capability, StepOutcome, WaitOutcome,

@@ -149,6 +149,12 @@ impl ScenarioResult {
 
 /// `provlab run <file> --seed <seed>`.
 pub fn replay_command(file: &std::path::Path, seed: u64) -> String {
+    replay_command_of("provlab run", file, seed)
+}
+
+/// The command that replays a run of `file` with `seed` through `command` (`provlab run`,
+/// `provlab hil run --rack lab.toml`), the file quoted for a POSIX shell when needed.
+pub fn replay_command_of(command: &str, file: &std::path::Path, seed: u64) -> String {
     let file = file.display().to_string();
     let quoted = if file
         .chars()
@@ -158,5 +164,5 @@ pub fn replay_command(file: &std::path::Path, seed: u64) -> String {
     } else {
         format!("'{}'", file.replace('\'', "'\\''"))
     };
-    format!("provlab run {quoted} --seed {seed}")
+    format!("{command} {quoted} --seed {seed}")
 }

@@ -6,8 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use provlab_harness::{LoadedScenario, RunOptions, Runner, ScenarioResult};
-use provlab_sim::backend::{SimBackendFactory, SimOptions};
+use provlab_harness::{LoadedScenario, ScenarioResult};
 
 use super::Job;
 
@@ -17,12 +16,13 @@ struct Collected {
     printed: usize,
 }
 
-/// Runs every job on `threads` threads; `report` sees each result in job order.
+/// Runs every job (with `run_one`) on `threads` threads; `report` sees each result in job
+/// order.
 pub fn run_all(
     scenarios: &[LoadedScenario],
     jobs: &[Job],
-    options: SimOptions,
     threads: usize,
+    run_one: impl Fn(&LoadedScenario, &Job) -> ScenarioResult + Sync,
     report: impl Fn(&ScenarioResult, &Job) -> String + Sync,
 ) -> Vec<ScenarioResult> {
     let progress = progress_bar(jobs.len());
@@ -31,7 +31,6 @@ pub fn run_all(
         results: vec![None; jobs.len()],
         printed: 0,
     });
-    let factory = SimBackendFactory::new(options);
     std::thread::scope(|scope| {
         for _ in 0..threads.clamp(1, jobs.len().max(1)) {
             scope.spawn(|| loop {
@@ -43,8 +42,7 @@ pub fn run_all(
                 if let Some(bar) = &progress {
                     bar.set_message(loaded.name().to_owned());
                 }
-                let runner = Runner::new(factory.clone(), RunOptions { seed: job.seed });
-                let result = runner.run(loaded);
+                let result = run_one(loaded, job);
                 let Ok(mut c) = collected.lock() else { break };
                 if let Some(slot) = c.results.get_mut(i) {
                     *slot = Some(result);

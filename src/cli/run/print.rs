@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use provlab_harness::report::Summary;
 use provlab_harness::transcript::format_time;
+use provlab_harness::runner::replay_command_of;
 use provlab_harness::{Outcome, ScenarioResult};
 
 use super::Job;
@@ -13,7 +14,12 @@ use super::Job;
 /// The lines of one run: verdict, name, seed, times; for a failure every unmet part and
 /// the replay command (with `replay_flags`, the run's options that change the outcome,
 /// such as ` --devices 50 --net loopback`).
-pub fn result_line(r: &ScenarioResult, repetition: usize, replay_flags: &str) -> String {
+pub fn result_line(
+    r: &ScenarioResult,
+    repetition: usize,
+    command: &str,
+    replay_flags: &str,
+) -> String {
     let verdict = match r.outcome {
         Outcome::Passed => "PASS",
         Outcome::Failed { .. } => "FAIL",
@@ -50,7 +56,11 @@ pub fn result_line(r: &ScenarioResult, repetition: usize, replay_flags: &str) ->
         let _ = writeln!(out, "      skipped: {skip}");
     }
     if matches!(r.outcome, Outcome::Failed { .. } | Outcome::Error { .. }) {
-        let _ = writeln!(out, "      replay: {}{replay_flags}", r.replay_command());
+        let _ = writeln!(
+            out,
+            "      replay: {}{replay_flags}",
+            replay_command_of(command, &r.file, r.seed)
+        );
     }
     out
 }
@@ -66,7 +76,12 @@ fn verdict(outcome: &Outcome) -> &'static str {
 }
 
 /// With `--repeat`: every seed whose verdict differs from the first seed's.
-pub fn repeat_differences(results: &[ScenarioResult], jobs: &[Job], replay_flags: &str) {
+pub fn repeat_differences(
+    results: &[ScenarioResult],
+    jobs: &[Job],
+    command: &str,
+    replay_flags: &str,
+) {
     let mut first: Option<&ScenarioResult> = None;
     for (r, job) in results.iter().zip(jobs) {
         if job.repetition == 0 {
@@ -82,7 +97,7 @@ pub fn repeat_differences(results: &[ScenarioResult], jobs: &[Job], replay_flags
                 verdict(&r.outcome),
                 f.seed,
                 verdict(&f.outcome),
-                r.replay_command()
+                replay_command_of(command, &r.file, r.seed)
             );
         }
     }

@@ -1,0 +1,200 @@
+//! `provlab hil run`: the scenario files on a rack's boards, reported like `provlab run`
+//! (one line per scenario, replay commands, `N passed, N failed, N skipped`, JUnit, JSON,
+//! transcripts), with one retry on another board when a run fails for the lab's reasons.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use clap::Args;
+use provlab_harness::report::json::write_json;
+use provlab_harness::report::junit::write_junit;
+use provlab_harness::report::transcripts::write_transcripts;
+use provlab_harness::report::ExitStatus;
+use provlab_harness::{load_path, LoadedScenario, RunOptions, Runner, ScenarioResult};
+use provlab_hil::backend::rack_provider::{RackOptions, RackProvider};
+use provlab_hil::backend::HilBackendFactory;
+use provlab_hil::decode::Era;
+
+use super::inventory::load;
+use crate::cli::run::{pool, print, Job};
+
+/// Arguments of `provlab hil run`.
+#[derive(Debug, Args)]
+pub struct HilRunArgs {
+    /// The rack file.
+    #[arg(long, value_name = "FILE")]
+    rack: PathBuf,
+    /// Scenario files or directories.
+    #[arg(value_name = "PATHS", default_value = "scenarios/")]
+    paths: Vec<PathBuf>,
+    /// Scenarios run at once, each on its own boards (default 1).
+    #[arg(long, value_name = "N", default_value_t = NonZeroUsize::MIN)]
+    boards: NonZeroUsize,
+    /// Overrides every scenario's seed.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Only scenarios whose name contains this text.
+    #[arg(long, value_name = "SUBSTR")]
+    filter: Option<String>,
+    /// The console era of every virtual board (`v2.9`, `3.0`, `current`); default: each
+    /// board's own.
+    #[arg(long, value_name = "ERA", value_parser = parse_era)]
+    era: Option<Era>,
+    /// Only boards that carry every one of these tags.
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Erase a locked chip (APPROTECT) to unlock it before flashing; logged.
+    #[arg(long)]
+    recover: bool,
+    /// Writes JUnit XML (one testcase per scenario) to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Writes every result as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Writes `<name>.txt` and `<name>.mmd` transcripts into DIR.
+    #[arg(long, value_name = "DIR")]
+    transcripts: Option<PathBuf>,
+}
+
+fn parse_era(text: &str) -> Result<Era, String> {
+    Era::parse(text).ok_or_else(|| format!("{text:?}: expected v2.9, 3.0 or current"))
+}
+
+/// Runs `provlab hil run`.
+pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
+    let rack = match load(&args.rack) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let scenarios = match load_scenarios(&args) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("{message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let run_id = run_id();
+    let provider = Arc::new(RackProvider::new(
+        rack,
+        RackOptions {
+            owner: std::env::var("USER").unwrap_or_else(|_| "provlab".to_owned()),
+            run_id: run_id.clone(),
+            virtual_era: args.era,
+            tags: args.tags.clone(),
+            recover: args.recover,
+        },
+    ));
+    println!(
+        "hil run {run_id}: console logs in {}",
+        provider.log_dir().display()
+    );
+    let factory = HilBackendFactory::new(provider.clone());
+    let jobs: Vec<Job> = (0..scenarios.len())
+        .map(|scenario| Job {
+            scenario,
+            seed: args.seed,
+            repetition: 0,
+        })
+        .collect();
+    let command = format!("provlab hil run --rack {}", args.rack.display());
+    let mut replay_flags = String::new();
+    if let Some(era) = args.era {
+        replay_flags.push_str(&format!(" --era {}", era.name()));
+    }
+    let results = pool::run_all(
+        &scenarios,
+        &jobs,
+        args.boards.get(),
+        |loaded, job| run_with_retry(&factory, &provider, loaded, job),
+        |result, job| print::result_line(result, job.repetition, &command, &replay_flags),
+    );
+    for attempt in factory.attempts().all() {
+        if let Some(why) = &attempt.infrastructure {
+            println!(
+                "attempt of {} on {}: infrastructure failure: {why}",
+                attempt.scenario,
+                attempt.boards.join(", ")
+            );
+        }
+    }
+    write_reports(&args, &results)?;
+    print::summary(&results);
+    let status = ExitStatus::of(&results);
+    Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
+}
+
+/// Runs one scenario; when it failed for the lab's reasons, leaves those boards out and
+/// runs it once more on others.
+fn run_with_retry(
+    factory: &HilBackendFactory,
+    provider: &RackProvider,
+    loaded: &LoadedScenario,
+    job: &Job,
+) -> ScenarioResult {
+    let runner = Runner::new(factory.clone(), RunOptions { seed: job.seed });
+    let first = runner.run(loaded);
+    let failed = factory
+        .attempts()
+        .last_of(loaded.name())
+        .filter(|a| a.infrastructure.is_some());
+    let Some(failed) = failed else {
+        return first;
+    };
+    for board in &failed.boards {
+        provider.exclude(board);
+    }
+    eprintln!(
+        "{}: infrastructure failure on {}; retrying once on another board",
+        loaded.name(),
+        failed.boards.join(", ")
+    );
+    runner.run(loaded)
+}
+
+/// Loads every path and applies `--filter`.
+fn load_scenarios(args: &HilRunArgs) -> Result<Vec<LoadedScenario>, String> {
+    let mut scenarios = Vec::new();
+    let mut problems = Vec::new();
+    for path in &args.paths {
+        match load_path(path) {
+            Ok(loaded) => scenarios.extend(loaded),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n\n"));
+    }
+    if let Some(filter) = &args.filter {
+        scenarios.retain(|s| s.name().contains(filter.as_str()));
+        if scenarios.is_empty() {
+            return Err(format!("no scenario name contains `{filter}`"));
+        }
+    }
+    Ok(scenarios)
+}
+
+/// A run id: the start time and the process id (letters, digits and `-` only).
+fn run_id() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("{secs}-{}", std::process::id())
+}
+
+fn write_reports(args: &HilRunArgs, results: &[ScenarioResult]) -> anyhow::Result<()> {
+    if let Some(path) = &args.junit {
+        write_junit(path, results).context("writing the JUnit report")?;
+    }
+    if let Some(path) = &args.json {
+        write_json(path, results).context("writing the JSON report")?;
+    }
+    if let Some(dir) = &args.transcripts {
+        write_transcripts(dir, results).context("writing the transcripts")?;
+    }
+    Ok(())
+}
