@@ -43,7 +43,8 @@ use provlab_client::{CoapEndpoint, Input, TransportFailure};
 use provlab_proto::records::{decode_commands, Command};
 use provlab_server::app::{App, ManualClock};
 use provlab_server::device::coap::dtls::DtlsConfig;
-use provlab_server::device::forced::{DeviceRoute, ForcedReply};
+use provlab_server::device::core::Route;
+use provlab_server::device::forced::ForcedReply;
 use provlab_server::device::pki::LabPki;
 use provlab_server::domain::ServiceConfig;
 use tokio::net::{TcpListener, UdpSocket};
@@ -247,11 +248,11 @@ impl Loopback {
 }
 
 /// The forced-answer route of a world endpoint.
-fn route(endpoint: Endpoint) -> Option<DeviceRoute> {
+fn route(endpoint: Endpoint) -> Option<Route> {
     match endpoint {
-        Endpoint::Commands => Some(DeviceRoute::Fetch),
-        Endpoint::Responses => Some(DeviceRoute::Report),
-        Endpoint::Auth => Some(DeviceRoute::Auth),
+        Endpoint::Commands => Some(Route::Fetch),
+        Endpoint::Responses => Some(Route::Report),
+        Endpoint::Auth => Some(Route::Auth),
         Endpoint::Any => None,
     }
 }
