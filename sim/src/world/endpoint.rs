@@ -129,7 +129,7 @@ impl Served {
     /// What the core's answer to a CoAP request (asking for block `requested`) gives the
     /// device.
     fn from_coap(answer: CoapAnswer, requested: Option<BlockOpt>) -> Self {
-        let code = coap_code(&answer);
+        let code = code_of(answer.code());
         match answer.answer {
             Answer::Records {
                 records, notices, ..
@@ -290,11 +290,6 @@ fn code_of(code: provlab_server::device::core::CoapCode) -> CoapCode {
     CoapCode::new(code.class, code.detail)
 }
 
-/// The client's code for the core's CoAP answer.
-fn coap_code(answer: &CoapAnswer) -> CoapCode {
-    code_of(answer.code())
-}
-
 /// The core's route of a world HTTP request.
 pub fn http_route(request: &HttpRequest) -> Result<Route, RouteError> {
     let method = match request.method {
@@ -326,7 +321,7 @@ pub fn fault_endpoint(route: Route, block2: Option<Block2>) -> Option<Endpoint> 
 
 /// A forced answer for a request of `route`, if a fault fires: `Err` holds what the
 /// device gets instead of the real answer; `Ok(true)` asks for the real answer to be lost.
-fn forced(
+fn fault_answer(
     faults: &mut LinkFaults,
     dev: usize,
     route: Route,
@@ -359,7 +354,7 @@ pub fn serve_http(
             return Served::refused(&Refusal::new(e.outcome(), reason), false);
         }
     };
-    let lost = match forced(faults, dev, route, None, false) {
+    let lost = match fault_answer(faults, dev, route, None, false) {
         Ok(lost) => lost,
         Err(served) => return served,
     };
@@ -397,7 +392,7 @@ pub fn serve_coap(
             return Served::refused(&Refusal::new(e.outcome(), reason), true);
         }
     };
-    let lost = match forced(faults, dev, route, request.block2, true) {
+    let lost = match fault_answer(faults, dev, route, request.block2, true) {
         Ok(lost) => lost,
         Err(served) => return served,
     };

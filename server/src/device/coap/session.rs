@@ -1,4 +1,7 @@
 //! One DTLS session's CoAP exchanges, sans-IO: a datagram in, at most one datagram out.
+//! Messages, options and Block1 reassembly are this module's; each request is then routed,
+//! run and answered by the device core ([`crate::device::core::handle_coap`]), which holds
+//! the session's device and the `p/cmd` body being served.
 //!
 //! Resources (device-protocol.md §4, and the SDK's `nrf_provisioning_coap.c`):
 //! * `POST p/auth-jwt?mver=&cver=` with the JWT as payload → 2.01; the session is then
