@@ -11,7 +11,8 @@ use std::time::Instant;
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 use provlab_server::app::{App, ManualClock};
 use provlab_server::device::coap::session::CoapSession;
-use provlab_server::device::forced::{DeviceRoute, ForcedReply};
+use provlab_server::device::core::Route;
+use provlab_server::device::forced::ForcedReply;
 use provlab_server::domain::ServiceConfig;
 
 fn app() -> App {
@@ -40,7 +41,7 @@ fn a_forced_status_answers_its_route_once() {
     let app = app();
     let mut session = CoapSession::new("test");
     app.forced_replies().arm(
-        Some(DeviceRoute::Fetch),
+        Some(Route::Fetch),
         ForcedReply::Status {
             http: 503,
             coap_class: 5,
@@ -98,7 +99,7 @@ fn a_forced_close_ends_the_session_without_an_answer() {
     let app = app();
     let mut session = CoapSession::new("test");
     app.forced_replies()
-        .arm(Some(DeviceRoute::Auth), ForcedReply::Close);
+        .arm(Some(Route::Auth), ForcedReply::Close);
     let auth = request("p/auth-jwt", RequestType::Post, 9);
     assert_eq!(session.handle(&app, Instant::now(), &auth), None);
     assert!(session.wants_close());

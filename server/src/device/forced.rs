@@ -10,16 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-/// The device requests an answer can be forced for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeviceRoute {
-    /// `GET /v1/provisioning/commands`, CoAP `GET p/cmd`.
-    Fetch,
-    /// `POST /v1/provisioning/response`, CoAP `POST p/rsp`.
-    Report,
-    /// CoAP `POST p/auth-jwt` (HTTPS has no separate authentication request).
-    Auth,
-}
+use crate::device::core::Route;
 
 /// What the endpoint does instead of answering for real.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,17 +36,21 @@ pub enum ForcedReply {
 /// The armed answers, in the order they were armed.
 #[derive(Debug, Default)]
 pub struct ForcedReplies {
-    armed: Mutex<VecDeque<(Option<DeviceRoute>, ForcedReply)>>,
+    armed: Mutex<VecDeque<(Option<Route>, ForcedReply)>>,
 }
 
 impl ForcedReplies {
     /// Arms `reply` for the next request of `route` (`None`: of any route).
-    pub fn arm(&self, route: Option<DeviceRoute>, reply: ForcedReply) {
+    pub fn arm(&self, route: Option<Route>, reply: ForcedReply) {
         self.lock().push_back((route, reply));
     }
 
-    /// Takes the first armed answer that matches a request of `route`, if any.
-    pub fn take(&self, route: DeviceRoute) -> Option<ForcedReply> {
+    /// Takes the first armed answer that matches a request of `route`, if any. Only the
+    /// requests that reach the service ([`Route::reaches_service`]) take one.
+    pub fn take(&self, route: Route) -> Option<ForcedReply> {
+        if !route.reaches_service() {
+            return None;
+        }
         let mut armed = self.lock();
         let index = armed
             .iter()
@@ -80,7 +75,7 @@ impl ForcedReplies {
 
     /// The queue; a poisoned lock still holds a valid queue (pushes and pops cannot be
     /// left half done).
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(Option<DeviceRoute>, ForcedReply)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(Option<Route>, ForcedReply)>> {
         self.armed
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -94,16 +89,16 @@ mod tests {
     #[test]
     fn an_armed_answer_fires_once_for_its_route() {
         let forced = ForcedReplies::default();
-        forced.arm(Some(DeviceRoute::Report), ForcedReply::Close);
+        forced.arm(Some(Route::Report), ForcedReply::Close);
         forced.arm(None, ForcedReply::Silence);
         assert_eq!(forced.len(), 2);
         // A fetch skips the report-only answer and takes the any-route one.
-        assert_eq!(forced.take(DeviceRoute::Fetch), Some(ForcedReply::Silence));
-        assert_eq!(forced.take(DeviceRoute::Fetch), None);
-        assert_eq!(forced.take(DeviceRoute::Report), Some(ForcedReply::Close));
+        assert_eq!(forced.take(Route::Fetch), Some(ForcedReply::Silence));
+        assert_eq!(forced.take(Route::Fetch), None);
+        assert_eq!(forced.take(Route::Report), Some(ForcedReply::Close));
         assert!(forced.is_empty());
         forced.arm(None, ForcedReply::Close);
         forced.clear();
-        assert_eq!(forced.take(DeviceRoute::Auth), None);
+        assert_eq!(forced.take(Route::Auth), None);
     }
 }

@@ -1,33 +1,43 @@
 //! The service's device endpoints as the world delivers requests to them: HTTP
 //! (`GET /v1/provisioning/commands`, `POST /v1/provisioning/response`) and CoAP
-//! (`p/auth-jwt`, `p/cmd` with Block2, `p/rsp`, `/.dtls/suspend`), mapped onto the domain
-//! [`Service`] with the statuses and codes of `device-protocol.md` §3 and §4.
+//! (`p/auth-jwt`, `p/cmd` with Block2, `p/rsp`, `/.dtls/suspend`), run through the server's
+//! device-endpoint core ([`provlab_server::device::core`]) against the domain [`Service`],
+//! so the in-memory world answers exactly as the real endpoints (`--net loopback`) do:
+//! the same routes, the same strict fetch query (unknown or repeated parameters → 400 /
+//! 4.00), the same Block2 blocks and the same statuses and codes (device-protocol.md §3
+//! and §4).
 //!
-//! Mapping (HTTP / CoAP): records → 200 CBOR / 2.05 (sliced by Block2); no commands →
-//! 204 / empty 2.05; responses recorded → 200 / 2.04; JWT authenticated → - / 2.01; bad JWT
-//! → 401 / 4.01; not claimed → 403 / 4.01 (service.md); invalid query or body → 400 / 4.00;
-//! unknown path → 404 / 4.04; a domain bug → 500 / 5.00; `/.dtls/suspend` → 4.04
-//! (keep-open unsupported).
+//! Mapping (HTTP / CoAP), the core's: records → 200 CBOR / 2.05 (sliced by Block2); no
+//! commands → 204 / empty 2.05; responses recorded → 200 / 2.04; JWT authenticated → - /
+//! 2.01; bad JWT → 401 / 4.01; not claimed → 403 / 4.01 (service.md); invalid query or body
+//! → 400 / 4.00; unknown path → 404 / 4.04; a domain bug → 500 / 5.00; `/.dtls/suspend` →
+//! 4.04 (keep-open unsupported).
 //!
-//! Forced answers ([`ForcedAnswer`], from `LinkFaults::service_answer`) replace the real
-//! one before the domain sees the request: a status; `Close`, the connection closes without
-//! a response (HTTP) or the service closes the DTLS session (CoAP), which the device sees as
-//! `TransportFailed(Closed)`; `Silence`, nothing is sent ([`Served::is_silence`]).
+//! What stays here is the world's own: forced answers ([`ForcedAnswer`], from
+//! [`LinkFaults::service_answer`]) replace the real one before the domain sees the request:
+//! a status; `Close`, the connection closes without a response (HTTP) or the service closes
+//! the DTLS session (CoAP), which the device sees as `TransportFailed(Closed)`; `Silence`,
+//! nothing is sent ([`Served::is_silence`]). And [`Served`]: the answer with its transcript
+//! summary, records and notes.
 
 use provlab_client::{
-    Block2, CoapCode, CoapRequest, CoapResponse, HttpMethod, HttpRequest, HttpResponse, Input,
-    TransportFailure,
+    Block2, CoapCode, CoapMethod, CoapRequest, CoapResponse, HttpMethod, HttpRequest, HttpResponse,
+    Input, TransportFailure,
 };
 use provlab_proto::records::Command;
-use provlab_server::domain::service::{Fetch, FetchRequest};
-use provlab_server::domain::{DeviceId as ServiceDeviceId, Error, Service, Timestamp};
+use provlab_server::device::coap::block::{BlockOpt, DEFAULT_SZX};
+use provlab_server::device::core::{
+    handle_coap, handle_http, Answer, AtTime, CoapAnswer, CoapParts, HttpParts, Method, Refusal,
+    Route, RouteError,
+};
+use provlab_server::domain::service::Notice;
+use provlab_server::domain::{Service, Timestamp};
 
 use super::link::{Endpoint, ForcedAnswer, LinkFaults};
 
-/// The HTTP path of the fetch.
-pub const COMMANDS_PATH: &str = "/v1/provisioning/commands";
-/// The HTTP path of the report.
-pub const RESPONSE_PATH: &str = "/v1/provisioning/response";
+/// The service side of one device's DTLS session: the device it authenticated as and the
+/// `p/cmd` body being served block by block (the device core's session state).
+pub use provlab_server::device::core::CoapState as CoapSession;
 
 /// What the service answered, with what the transcript shows of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +73,153 @@ impl Served {
             summary,
             records: Vec::new(),
             notes: Vec::new(),
+        }
+    }
+
+    /// What the core's answer to an HTTPS request gives the device.
+    fn from_http(answer: Answer) -> Self {
+        let Some(status) = answer.outcome().http_status() else {
+            return Served::http(
+                500,
+                Vec::new(),
+                "500: an answer HTTPS cannot give".to_owned(),
+            );
+        };
+        match answer {
+            Answer::Records {
+                body,
+                records,
+                notices,
+            } => {
+                let summary = format!(
+                    "{status} application/cbor, {} records, {} bytes",
+                    records.len(),
+                    body.len()
+                );
+                let mut served = Served::http(status, body, summary);
+                served.records = records;
+                served.notes = notes(&notices);
+                served
+            }
+            Answer::NoCommands { reason, notices } => {
+                let mut served = Served::http(
+                    status,
+                    Vec::new(),
+                    format!("{status} No Content ({reason:?})"),
+                );
+                served.notes = notes(&notices);
+                served
+            }
+            Answer::Recorded(report) => Served::http(
+                status,
+                Vec::new(),
+                format!("{status} OK, {} recorded", report.recorded()),
+            ),
+            Answer::Refused(refusal) => {
+                Served::http(status, Vec::new(), format!("{status}: {}", refusal.reason))
+            }
+            Answer::NextBlock | Answer::Authenticated(_) => Served::http(
+                500,
+                Vec::new(),
+                "500: an answer HTTPS cannot give".to_owned(),
+            ),
+        }
+    }
+
+    /// What the core's answer to a CoAP request (asking for block `requested`) gives the
+    /// device.
+    fn from_coap(answer: CoapAnswer, requested: Option<BlockOpt>) -> Self {
+        let code = code_of(answer.code());
+        match answer.answer {
+            Answer::Records {
+                records, notices, ..
+            } => {
+                let mut served = Served::block(
+                    code,
+                    answer.block2,
+                    answer.payload,
+                    answer.body_len,
+                    requested,
+                );
+                served.records = records;
+                served.notes = notes(&notices);
+                served
+            }
+            Answer::NextBlock => Served::block(
+                code,
+                answer.block2,
+                answer.payload,
+                answer.body_len,
+                requested,
+            ),
+            Answer::NoCommands { reason, notices } => {
+                let mut served = Served::coap(
+                    CoapResponse::code(code),
+                    format!("{code} Content, empty (no commands)"),
+                );
+                served.notes = notes(&notices);
+                served.notes.push(format!("no commands ({reason:?})"));
+                served
+            }
+            Answer::Recorded(report) => Served::coap(
+                CoapResponse::code(code),
+                format!("{code} Changed, {} recorded", report.recorded()),
+            ),
+            Answer::Authenticated(_) => {
+                Served::coap(CoapResponse::code(code), format!("{code} Created"))
+            }
+            Answer::Refused(refusal) => Served::coap(
+                CoapResponse::code(code),
+                format!("{code}: {}", refusal.reason),
+            ),
+        }
+    }
+
+    /// A Block2 block of a `p/cmd` body; the summary shows the block the client asked for
+    /// when the whole body fits in it (and the answer carries no Block2 option).
+    fn block(
+        code: CoapCode,
+        block2: Option<BlockOpt>,
+        payload: Vec<u8>,
+        body_len: usize,
+        requested: Option<BlockOpt>,
+    ) -> Self {
+        let shown = block2.or(requested).unwrap_or(BlockOpt {
+            num: 0,
+            more: false,
+            szx: DEFAULT_SZX,
+        });
+        let more = block2.is_some_and(|b| b.more);
+        let summary = format!(
+            "{code} Content, block2 {}/{}{} ({} of {body_len} bytes)",
+            shown.num,
+            shown.size(),
+            if more { "+" } else { "" },
+            payload.len(),
+        );
+        let response = CoapResponse {
+            code,
+            payload,
+            block2: block2.map(|b| Block2 {
+                num: b.num,
+                more: b.more,
+                szx: b.szx,
+            }),
+        };
+        Served::coap(response, summary)
+    }
+
+    /// A refusal before the core (no such route).
+    fn refused(refusal: &Refusal, coap: bool) -> Self {
+        if coap {
+            let code = code_of(refusal.outcome.coap_code());
+            Served::coap(
+                CoapResponse::code(code),
+                format!("{code}: {}", refusal.reason),
+            )
+        } else {
+            let status = refusal.outcome.http_status().unwrap_or(500);
+            Served::http(status, Vec::new(), format!("{status}: {}", refusal.reason))
         }
     }
 
@@ -123,59 +280,63 @@ impl Served {
     }
 }
 
-/// The service side of one device's DTLS session.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CoapSession {
-    /// The device authenticated by `p/auth-jwt` on this session.
-    pub device: Option<ServiceDeviceId>,
-    /// The body of the last `p/cmd` block 0, served block by block.
-    pub cmd_body: Option<Vec<u8>>,
+/// The notices of a fetch as service-lane notes.
+fn notes(notices: &[Notice]) -> Vec<String> {
+    notices.iter().map(|n| format!("{n:?}")).collect()
 }
 
-/// HTTP status for a domain error (service.md: not claimed → 403).
-fn http_status(e: &Error) -> u16 {
-    e.http_status()
+/// The client's code for a core code.
+fn code_of(code: provlab_server::device::core::CoapCode) -> CoapCode {
+    CoapCode::new(code.class, code.detail)
 }
 
-/// CoAP code for a domain error (service.md: not claimed → 4.01).
-fn coap_code(e: &Error) -> CoapCode {
-    match e {
-        Error::Unauthorized { .. } | Error::NotClaimed { .. } => CoapCode::UNAUTHORIZED,
-        Error::Forbidden { .. } => CoapCode::FORBIDDEN,
-        Error::Invalid { .. } | Error::TooManyCommands { .. } => CoapCode::BAD_REQUEST,
-        Error::NotFound { .. } => CoapCode::NOT_FOUND,
-        Error::Conflict { .. } => CoapCode::new(4, 9),
-        Error::Internal(_) => CoapCode::INTERNAL_ERROR,
+/// The core's route of a world HTTP request.
+pub fn http_route(request: &HttpRequest) -> Result<Route, RouteError> {
+    let method = match request.method {
+        HttpMethod::Get => Method::Get,
+        HttpMethod::Post => Method::Post,
+    };
+    Route::from_http(method, request.path())
+}
+
+/// The core's route of a world CoAP request.
+pub fn coap_route(request: &CoapRequest) -> Result<Route, RouteError> {
+    let method = match request.method {
+        CoapMethod::Get => Method::Get,
+        CoapMethod::Post => Method::Post,
+    };
+    Route::from_coap_path(method, &request.path)
+}
+
+/// The link-fault endpoint a request of `route` counts against (`block2`: the Block2 option
+/// it asks for): a fetch's later blocks and `/.dtls/suspend` count against none.
+pub fn fault_endpoint(route: Route, block2: Option<Block2>) -> Option<Endpoint> {
+    match route {
+        Route::Fetch if block2.is_none_or(|b| b.num == 0) => Some(Endpoint::Commands),
+        Route::Fetch | Route::Suspend => None,
+        Route::Report => Some(Endpoint::Responses),
+        Route::Auth => Some(Endpoint::Auth),
     }
 }
 
-/// Parses the fetch query (`after`, `rxMaxSize`, `txMaxSize`, optional `limit`; `mver` and
-/// `cver` are accepted and ignored). A missing or non-numeric size is an error message.
-pub fn fetch_request(items: &[(String, String)]) -> Result<FetchRequest, String> {
-    let get = |name: &str| {
-        items
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+/// A forced answer for a request of `route`, if a fault fires: `Err` holds what the
+/// device gets instead of the real answer; `Ok(true)` asks for the real answer to be lost.
+fn fault_answer(
+    faults: &mut LinkFaults,
+    dev: usize,
+    route: Route,
+    block2: Option<Block2>,
+    coap: bool,
+) -> Result<bool, Served> {
+    let Some(endpoint) = fault_endpoint(route, block2) else {
+        return Ok(false);
     };
-    let number = |name: &str| -> Result<usize, String> {
-        let text = get(name).ok_or_else(|| format!("missing {name}"))?;
-        text.parse::<usize>()
-            .map_err(|_| format!("{name}={text:?} is not a number"))
-    };
-    let limit = match get("limit") {
-        None => None,
-        Some(text) => Some(
-            text.parse::<usize>()
-                .map_err(|_| format!("limit={text:?} is not a number"))?,
-        ),
-    };
-    Ok(FetchRequest {
-        after: get("after").unwrap_or("").to_owned(),
-        rx_max_size: number("rxMaxSize")?,
-        tx_max_size: number("txMaxSize")?,
-        limit,
-    })
+    match faults.service_answer(endpoint, dev) {
+        // Handled for real (no further fault fires), then the answer is lost.
+        Some(ForcedAnswer::Lost) => Ok(true),
+        Some(answer) => Err(Served::forced(answer, coap)),
+        None => Ok(false),
+    }
 }
 
 /// Serves one HTTPS request (the TLS handshake already succeeded).
@@ -186,82 +347,33 @@ pub fn serve_http(
     dev: usize,
     request: &HttpRequest,
 ) -> Served {
-    let endpoint = match (request.method, request.path()) {
-        (HttpMethod::Get, COMMANDS_PATH) => Endpoint::Commands,
-        (HttpMethod::Post, RESPONSE_PATH) => Endpoint::Responses,
-        _ => return Served::http(404, Vec::new(), "404 Not Found".to_owned()),
-    };
-    match faults.service_answer(endpoint, dev) {
-        // Handled for real (no further fault fires), then the answer is lost.
-        Some(ForcedAnswer::Lost) => {
-            return serve_http(service, now, &mut LinkFaults::default(), dev, request).lost()
+    let route = match http_route(request) {
+        Ok(route) => route,
+        Err(e) => {
+            let reason = format!("no route {} {}", request.method.as_str(), request.path());
+            return Served::refused(&Refusal::new(e.outcome(), reason), false);
         }
-        Some(answer) => return Served::forced(answer, false),
-        None => {}
-    }
-    let token = request
-        .header("Authorization")
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let auth = match service.authenticate_jwt(now, token) {
-        Ok(auth) => auth,
-        Err(e) => return error_http(&e),
     };
-    match endpoint {
-        Endpoint::Commands => {
-            let query = match fetch_request(&request.query()) {
-                Ok(q) => q,
-                Err(reason) => {
-                    return Served::http(400, Vec::new(), format!("400 Bad Request: {reason}"))
-                }
-            };
-            match service.fetch_commands(now, auth.device, &query) {
-                Ok(outcome) => {
-                    let notes = outcome
-                        .value
-                        .notices
-                        .iter()
-                        .map(|n| format!("{n:?}"))
-                        .collect();
-                    let mut served = match outcome.value.fetch {
-                        Fetch::Records { body, records, .. } => {
-                            let summary = format!(
-                                "200 application/cbor, {} records, {} bytes",
-                                records.len(),
-                                body.len()
-                            );
-                            let mut s = Served::http(200, body, summary);
-                            s.records = records;
-                            s
-                        }
-                        Fetch::NoCommands(reason) => {
-                            Served::http(204, Vec::new(), format!("204 No Content ({reason:?})"))
-                        }
-                    };
-                    served.notes = notes;
-                    served
-                }
-                Err(e) => error_http(&e),
-            }
-        }
-        _ => match service.record_responses(now, auth.device, &request.body) {
-            Ok(outcome) => Served::http(
-                200,
-                Vec::new(),
-                format!("200 OK, {} recorded", outcome.value.recorded()),
-            ),
-            Err(e) => error_http(&e),
+    let lost = match fault_answer(faults, dev, route, None, false) {
+        Ok(lost) => lost,
+        Err(served) => return served,
+    };
+    let handled = handle_http(
+        &mut AtTime { service, now },
+        route,
+        &HttpParts {
+            query: request.path_and_query.split_once('?').map(|(_, q)| q),
+            authorization: request.header("Authorization"),
+            content_type: request.header("Content-Type"),
+            body: &request.body,
         },
+    );
+    let served = Served::from_http(handled.answer);
+    if lost {
+        served.lost()
+    } else {
+        served
     }
-}
-
-fn error_http(e: &Error) -> Served {
-    let status = http_status(e);
-    Served::http(status, Vec::new(), format!("{status}: {e}"))
-}
-
-fn error_coap(e: &Error) -> Served {
-    let code = coap_code(e);
-    Served::coap(CoapResponse::code(code), format!("{code}: {e}"))
 }
 
 /// Serves one CoAP request on a DTLS session.
@@ -273,147 +385,43 @@ pub fn serve_coap(
     session: &mut CoapSession,
     request: &CoapRequest,
 ) -> Served {
-    let endpoint = match request.path.as_str() {
-        "p/auth-jwt" => Endpoint::Auth,
-        "p/cmd" => Endpoint::Commands,
-        "p/rsp" => Endpoint::Responses,
-        "/.dtls/suspend" => {
-            return Served::coap(
-                CoapResponse::code(CoapCode::NOT_FOUND),
-                "4.04 (keep-open unsupported)".to_owned(),
-            )
-        }
-        _ => {
-            return Served::coap(
-                CoapResponse::code(CoapCode::NOT_FOUND),
-                "4.04 Not Found".to_owned(),
-            )
+    let route = match coap_route(request) {
+        Ok(route) => route,
+        Err(e) => {
+            let reason = format!("no resource {:?}", request.path);
+            return Served::refused(&Refusal::new(e.outcome(), reason), true);
         }
     };
-    let block = request.block2.unwrap_or(Block2 {
-        num: 0,
-        more: false,
-        szx: 6,
+    let lost = match fault_answer(faults, dev, route, request.block2, true) {
+        Ok(lost) => lost,
+        Err(served) => return served,
+    };
+    let block2 = request.block2.map(|b| BlockOpt {
+        num: b.num,
+        more: b.more,
+        szx: b.szx,
     });
-    let first = endpoint != Endpoint::Commands || block.num == 0;
-    if first {
-        match faults.service_answer(endpoint, dev) {
-            Some(ForcedAnswer::Lost) => {
-                let mut unfaulted = LinkFaults::default();
-                return serve_coap(service, now, &mut unfaulted, dev, session, request).lost();
-            }
-            Some(answer) => return Served::forced(answer, true),
-            None => {}
-        }
-    }
-    match endpoint {
-        Endpoint::Auth => {
-            let token = String::from_utf8_lossy(&request.payload).into_owned();
-            match service.authenticate_jwt(now, Some(&token)) {
-                Ok(auth) => {
-                    session.device = Some(auth.device);
-                    Served::coap(
-                        CoapResponse::code(CoapCode::CREATED),
-                        "2.01 Created".to_owned(),
-                    )
-                }
-                Err(e) => error_coap(&e),
-            }
-        }
-        Endpoint::Commands => {
-            let Some(device) = session.device else {
-                return Served::coap(
-                    CoapResponse::code(CoapCode::UNAUTHORIZED),
-                    "4.01 (session not authenticated)".to_owned(),
-                );
-            };
-            let mut served = None;
-            if block.num == 0 {
-                let query = match fetch_request(&request.query_items()) {
-                    Ok(q) => q,
-                    Err(reason) => {
-                        return Served::coap(
-                            CoapResponse::code(CoapCode::BAD_REQUEST),
-                            format!("4.00: {reason}"),
-                        )
-                    }
-                };
-                match service.fetch_commands(now, device, &query) {
-                    Ok(outcome) => {
-                        let mut s =
-                            Served::coap(CoapResponse::code(CoapCode::CONTENT), String::new());
-                        s.notes = outcome
-                            .value
-                            .notices
-                            .iter()
-                            .map(|n| format!("{n:?}"))
-                            .collect();
-                        match outcome.value.fetch {
-                            Fetch::Records { body, records, .. } => {
-                                s.records = records;
-                                session.cmd_body = Some(body);
-                            }
-                            Fetch::NoCommands(reason) => {
-                                s.notes.push(format!("no commands ({reason:?})"));
-                                session.cmd_body = Some(Vec::new());
-                            }
-                        }
-                        served = Some(s);
-                    }
-                    Err(e) => return error_coap(&e),
-                }
-            }
-            let Some(body) = session.cmd_body.as_ref() else {
-                return Served::coap(
-                    CoapResponse::code(CoapCode::new(4, 8)),
-                    "4.08 Request Entity Incomplete".to_owned(),
-                );
-            };
-            let start = block.offset().min(body.len());
-            let end = (start + block.size()).min(body.len());
-            let more = end < body.len();
-            let payload = body.get(start..end).unwrap_or_default().to_vec();
-            let summary = if body.is_empty() {
-                "2.05 Content, empty (no commands)".to_owned()
-            } else {
-                format!(
-                    "2.05 Content, block2 {}/{}{} ({} of {} bytes)",
-                    block.num,
-                    block.size(),
-                    if more { "+" } else { "" },
-                    payload.len(),
-                    body.len()
-                )
-            };
-            let response = CoapResponse {
-                code: CoapCode::CONTENT,
-                payload,
-                block2: Some(Block2 {
-                    num: block.num,
-                    more,
-                    szx: block.szx,
-                }),
-            };
-            let mut s = served.unwrap_or_else(|| Served::coap(response.clone(), String::new()));
-            s.input = Input::Coap(response);
-            s.summary = summary;
-            s
-        }
-        _ => {
-            let Some(device) = session.device else {
-                return Served::coap(
-                    CoapResponse::code(CoapCode::UNAUTHORIZED),
-                    "4.01 (session not authenticated)".to_owned(),
-                );
-            };
-            match service.record_responses(now, device, &request.payload) {
-                Ok(outcome) => Served::coap(
-                    CoapResponse::code(CoapCode::CHANGED),
-                    format!("2.04 Changed, {} recorded", outcome.value.recorded()),
-                ),
-                Err(e) => error_coap(&e),
-            }
-        }
+    let answer = handle_coap(
+        &mut AtTime { service, now },
+        session,
+        &CoapParts {
+            route,
+            query: request
+                .query
+                .split('&')
+                .filter(|item| !item.is_empty())
+                .map(str::as_bytes)
+                .collect(),
+            content_format: Some(request.content_format),
+            payload: &request.payload,
+            block2,
+        },
+    );
+    let served = Served::from_coap(answer, block2);
+    if lost {
+        served.lost()
+    } else {
+        served
     }
 }
 
@@ -471,7 +479,7 @@ mod tests {
             host: "h".into(),
             port: 443,
             sec_tag: 42,
-            path_and_query: RESPONSE_PATH.into(),
+            path_and_query: provlab_server::device::core::RESPONSE_PATH.into(),
             headers: Vec::new(),
             body: vec![0xff],
         };
@@ -493,34 +501,5 @@ mod tests {
             ),
             "{second:?}"
         );
-    }
-
-    #[test]
-    fn fetch_query_parsing() {
-        let items = |q: &str| {
-            provlab_client::CoapRequest {
-                method: provlab_client::CoapMethod::Get,
-                confirmable: true,
-                path: "p/cmd".into(),
-                query: q.into(),
-                content_format: 60,
-                payload: vec![],
-                block2: None,
-            }
-            .query_items()
-        };
-        let q = fetch_request(&items(
-            "after=&rxMaxSize=2048&txMaxSize=2048&mver=x&cver=1&limit=20",
-        ))
-        .unwrap();
-        assert_eq!(q.after, "");
-        assert_eq!(
-            (q.rx_max_size, q.tx_max_size, q.limit),
-            (2048, 2048, Some(20))
-        );
-        let q = fetch_request(&items("after=abc.1&rxMaxSize=1024&txMaxSize=2048")).unwrap();
-        assert_eq!((q.after.as_str(), q.limit), ("abc.1", None));
-        assert!(fetch_request(&items("after=&txMaxSize=1")).is_err());
-        assert!(fetch_request(&items("after=&rxMaxSize=x&txMaxSize=1")).is_err());
     }
 }

@@ -22,7 +22,9 @@
 use provlab_client::{CoapRequest, HttpRequest, Input, TransportFailure};
 
 use super::device::{ExchangeEndpoint, ExchangeLog, Exchanged, PowerCutPoint};
-use super::endpoint::{serve_coap, serve_http, CoapSession, Served};
+use provlab_server::device::core::Route;
+
+use super::endpoint::{coap_route, http_route, serve_coap, serve_http, CoapSession, Served};
 use super::link::RetransmitPolicy;
 use super::transcript::Lane;
 use super::{duration_ms, Due, World};
@@ -382,12 +384,12 @@ const MAX_LOGGED_RESPONSES: usize = 64;
 fn carries_commands(kind: &ExKind, input: &Input) -> bool {
     match (kind, input) {
         (ExKind::Http(request), Input::Http(response)) => {
-            request.path() == super::endpoint::COMMANDS_PATH
+            http_route(request) == Ok(Route::Fetch)
                 && response.status == Some(200)
                 && !response.body.is_empty()
         }
         (ExKind::Coap { request, .. }, Input::Coap(response)) => {
-            request.path == "p/cmd"
+            coap_route(request) == Ok(Route::Fetch)
                 && response.code == provlab_client::CoapCode::CONTENT
                 && !response.payload.is_empty()
                 && response.block2.is_none_or(|b| !b.more)
@@ -410,21 +412,18 @@ pub(super) fn exchange_log(at_ms: u64, kind: &ExKind, served: &Served) -> Option
         return None;
     }
     let (endpoint, request_body) = match kind {
-        ExKind::Http(r) => {
-            let path = r.path_and_query.split('?').next().unwrap_or_default();
-            match (r.method.as_str(), path) {
-                ("GET", super::endpoint::COMMANDS_PATH) => (ExchangeEndpoint::Fetch, &r.body),
-                ("POST", super::endpoint::RESPONSE_PATH) => (ExchangeEndpoint::Report, &r.body),
-                _ => return None,
-            }
-        }
+        ExKind::Http(r) => match http_route(r) {
+            Ok(Route::Fetch) => (ExchangeEndpoint::Fetch, &r.body),
+            Ok(Route::Report) => (ExchangeEndpoint::Report, &r.body),
+            _ => return None,
+        },
         ExKind::Connect => return None,
-        ExKind::Coap { request, .. } => match request.path.trim_start_matches('/') {
-            "p/cmd" if request.block2.is_none_or(|b| b.num == 0) => {
+        ExKind::Coap { request, .. } => match coap_route(request) {
+            Ok(Route::Fetch) if request.block2.is_none_or(|b| b.num == 0) => {
                 (ExchangeEndpoint::Fetch, &request.payload)
             }
-            "p/rsp" => (ExchangeEndpoint::Report, &request.payload),
-            "p/auth-jwt" => (ExchangeEndpoint::Auth, &request.payload),
+            Ok(Route::Report) => (ExchangeEndpoint::Report, &request.payload),
+            Ok(Route::Auth) => (ExchangeEndpoint::Auth, &request.payload),
             _ => return None,
         },
     };

@@ -1,8 +1,9 @@
 //! The CoAP-over-DTLS device endpoint (`coaps://…:5684`).
 //!
 //! * [`dtls`]: the DTLS engine interface and the `webrtc-dtls` engine;
-//! * [`session`]: one session's CoAP exchanges, sans-IO (routing, codes, Block1/Block2,
-//!   deduplication);
+//! * [`session`]: one session's CoAP exchanges, sans-IO (message framing, Block1
+//!   reassembly, deduplication; routing, codes and Block2 blocks through
+//!   [`crate::device::core`]);
 //! * [`block`] and [`dedup`]: block-wise transfer and the message-id cache;
 //! * [`serve`]: the listener loop tying them to the [`App`].
 

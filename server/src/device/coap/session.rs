@@ -1,4 +1,7 @@
 //! One DTLS session's CoAP exchanges, sans-IO: a datagram in, at most one datagram out.
+//! Messages, options and Block1 reassembly are this module's; each request is then routed,
+//! run and answered by the device core ([`crate::device::core::handle_coap`]), which holds
+//! the session's device and the `p/cmd` body being served.
 //!
 //! Resources (device-protocol.md §4, and the SDK's `nrf_provisioning_coap.c`):
 //! * `POST p/auth-jwt?mver=&cver=` with the JWT as payload → 2.01; the session is then
@@ -45,18 +48,19 @@ use coap_lite::{
     CoapOption, ContentFormat, MessageClass, MessageType, Packet, RequestType, ResponseType,
 };
 
-use super::block::{block2_slice, Block1Assembly, Block1Step, BlockError, BlockOpt};
+use super::block::{Block1Assembly, Block1Step, BlockError, BlockOpt};
 use super::dedup::DedupCache;
-use crate::app::{App, AppError};
-use crate::device::forced::{DeviceRoute, ForcedReply};
-use crate::device::{auth, log, query};
-use crate::domain;
-use crate::domain::service::{DeviceAuth, Fetch, FetchResult};
+use crate::app::App;
+use crate::device::backend::AppService;
+use crate::device::core::{
+    handle_coap, Answer, CoapAnswer, CoapCode, CoapParts, CoapState, Method, Refusal, Route,
+    RouteError,
+};
+use crate::device::forced::ForcedReply;
+use crate::domain::service::DeviceAuth;
 
 /// Largest `p/rsp` body accepted (the domain takes at most 40 records).
 pub const MAX_REQUEST_BODY: usize = 256 * 1024;
-/// The Content-Format number of `application/cbor`.
-const CBOR: u16 = 60;
 /// Critical options this server understands; any other critical (odd) option is a 4.02.
 const KNOWN_CRITICAL: [u16; 7] = [3, 7, 11, 15, 17, 23, 27];
 
@@ -64,10 +68,9 @@ const KNOWN_CRITICAL: [u16; 7] = [3, 7, 11, 15, 17, 23, 27];
 #[derive(Debug)]
 pub struct CoapSession {
     peer: String,
-    device: Option<DeviceAuth>,
+    /// The device core's view of the session: its device and the `p/cmd` body being served.
+    state: CoapState,
     dedup: DedupCache,
-    /// The last `p/cmd` body, by the query it answered, for its later Block2 blocks.
-    commands: Option<(String, Vec<u8>)>,
     /// A `p/rsp` body arriving in Block1 blocks.
     upload: Block1Assembly,
     next_message_id: u16,
@@ -106,30 +109,44 @@ impl Reply {
         }
     }
 
-    fn app_error(e: &AppError) -> Self {
-        Self::error(error_code(e), e.message())
+    /// A refusal of the device core, with its reason as the diagnostic.
+    fn refused(refusal: Refusal) -> Self {
+        Self::error(response_type(refusal.outcome.coap_code()), refusal.reason)
+    }
+
+    /// The core's answer: a CBOR block for commands, the diagnostic for a refusal.
+    fn answer(answer: CoapAnswer) -> Self {
+        let code = response_type(answer.code());
+        match answer.answer {
+            Answer::Records { .. } | Answer::NextBlock => Self {
+                code,
+                cbor: true,
+                block1: None,
+                block2: answer.block2,
+                payload: answer.payload,
+            },
+            Answer::Refused(refusal) => Self::error(code, refusal.reason),
+            Answer::NoCommands { .. } | Answer::Recorded(_) | Answer::Authenticated(_) => {
+                Self::empty(code)
+            }
+        }
     }
 }
 
-/// The CoAP code for an app error: 4.01 for a bad JWT *and* for an unclaimed device
-/// (service.md), 4.00 for invalid input, 5.00 for failures, 5.03 when the service has lost
-/// its state.
-pub fn error_code(e: &AppError) -> ResponseType {
-    match e {
-        AppError::Domain(d) => match d {
-            domain::Error::Unauthorized { .. } | domain::Error::NotClaimed { .. } => {
-                ResponseType::Unauthorized
-            }
-            domain::Error::Forbidden { .. } => ResponseType::Forbidden,
-            domain::Error::NotFound { .. } => ResponseType::NotFound,
-            domain::Error::Conflict { .. } => ResponseType::Conflict,
-            domain::Error::Invalid { .. } | domain::Error::TooManyCommands { .. } => {
-                ResponseType::BadRequest
-            }
-            domain::Error::Internal(_) => ResponseType::InternalServerError,
-        },
-        AppError::Store(_) | AppError::Replay(_) => ResponseType::InternalServerError,
-        AppError::Unavailable(_) => ResponseType::ServiceUnavailable,
+/// The coap-lite response type of a core code (5.00 for a code coap-lite does not know).
+fn response_type(code: CoapCode) -> ResponseType {
+    match MessageClass::from((code.class << 5) | (code.detail & 0x1f)) {
+        MessageClass::Response(code) => code,
+        _ => ResponseType::InternalServerError,
+    }
+}
+
+/// The core's method of a CoAP request method.
+fn core_method(method: RequestType) -> Method {
+    match method {
+        RequestType::Get => Method::Get,
+        RequestType::Post => Method::Post,
+        _ => Method::Other,
     }
 }
 
@@ -138,9 +155,8 @@ impl CoapSession {
     pub fn new(peer: impl Into<String>) -> Self {
         Self {
             peer: peer.into(),
-            device: None,
+            state: CoapState::default(),
             dedup: DedupCache::default(),
-            commands: None,
             upload: Block1Assembly::default(),
             next_message_id: 0x5a00,
             silenced: Vec::new(),
@@ -150,7 +166,7 @@ impl CoapSession {
 
     /// The device this session authenticated as, if any.
     pub fn device(&self) -> Option<&DeviceAuth> {
-        self.device.as_ref()
+        self.state.device()
     }
 
     /// Handles one datagram received at `now`; returns the datagram to send back, if any.
@@ -193,15 +209,13 @@ impl CoapSession {
                                 coap_class,
                                 coap_detail,
                                 ..
-                            } => {
-                                let code = match MessageClass::from(
-                                    (coap_class << 5) | (coap_detail & 0x1f),
-                                ) {
-                                    MessageClass::Response(code) => code,
-                                    _ => ResponseType::InternalServerError,
-                                };
-                                Reply::error(code, "forced answer")
-                            }
+                            } => Reply::error(
+                                response_type(CoapCode {
+                                    class: coap_class,
+                                    detail: coap_detail,
+                                }),
+                                "forced answer",
+                            ),
                             ForcedReply::Close => {
                                 self.closing = true;
                                 return None;
@@ -247,25 +261,24 @@ impl CoapSession {
                 format!("critical option {number} is not supported"),
             );
         }
-        let Some(path) = uri_path(packet) else {
+        let Some(segments) = uri_segments(packet) else {
             return Reply::error(ResponseType::BadRequest, "Uri-Path is not UTF-8");
         };
-        let reply = match (path.as_str(), method) {
-            ("p/auth-jwt" | "p/auth", RequestType::Post) => self.authenticate(app, packet),
-            ("p/cmd", RequestType::Get) => self.fetch(app, packet),
-            ("p/rsp", RequestType::Post) => self.respond(app, packet),
-            ("p/auth-jwt" | "p/auth" | "p/cmd" | "p/rsp", _) => Reply::error(
-                ResponseType::MethodNotAllowed,
+        let path = segments.join("/");
+        let reply = match Route::from_coap_segments(core_method(method), segments) {
+            Ok(route) => self.route(app, route, packet),
+            Err(e @ RouteError::WrongMethod(_)) => Reply::error(
+                response_type(e.outcome().coap_code()),
                 format!("{method:?} is not allowed on {path}"),
             ),
-            (".dtls/suspend", _) => Reply::error(
-                ResponseType::NotFound,
-                "DTLS session suspension is not supported by this service",
+            Err(e @ RouteError::Unknown) => Reply::error(
+                response_type(e.outcome().coap_code()),
+                format!("no resource {path:?}"),
             ),
-            _ => Reply::error(ResponseType::NotFound, format!("no resource {path:?}")),
         };
         let device = self
-            .device
+            .state
+            .device()
             .map(|d| d.device.to_string())
             .unwrap_or_default();
         tracing::info!(
@@ -279,132 +292,86 @@ impl CoapSession {
         reply
     }
 
-    /// `POST p/auth-jwt`.
-    fn authenticate(&mut self, app: &App, packet: &Packet) -> Reply {
-        self.device = None;
-        let Ok(token) = std::str::from_utf8(&packet.payload) else {
-            return Reply::error(ResponseType::Unauthorized, "the JWT payload is not UTF-8");
+    /// Runs a routed request through the device core; Block options and their errors
+    /// are this transport's.
+    fn route(&mut self, app: &App, route: Route, packet: &Packet) -> Reply {
+        let mut parts = CoapParts {
+            route,
+            query: packet
+                .get_option(CoapOption::UriQuery)
+                .map(|list| list.iter().map(Vec::as_slice).collect())
+                .unwrap_or_default(),
+            content_format: content_format(packet),
+            payload: &packet.payload,
+            block2: None,
         };
-        match auth::authenticate(app, Some(token), "coap") {
-            Ok(device) => {
-                let queries = options_text(packet, CoapOption::UriQuery);
-                tracing::info!(
-                    peer = %self.peer,
-                    device = %device.device,
-                    query = %queries.join("&"),
-                    "CoAP session authenticated"
-                );
-                self.device = Some(device);
-                Reply::empty(ResponseType::Created)
-            }
-            Err(e) => {
-                tracing::info!(peer = %self.peer, error = %e, "CoAP authentication refused");
-                Reply::app_error(&e)
-            }
-        }
-    }
-
-    /// `GET p/cmd`.
-    fn fetch(&mut self, app: &App, packet: &Packet) -> Reply {
-        let Some(device) = self.device else {
-            return not_authenticated();
-        };
-        let requested = match block_option(packet, CoapOption::Block2) {
-            Ok(b) => b,
-            Err(e) => return Reply::error(ResponseType::BadOption, format!("Block2: {e}")),
-        };
-        let key = options_text(packet, CoapOption::UriQuery).join("&");
-        if let Some(block) = requested.filter(|b| b.num > 0) {
-            return match &self.commands {
-                Some((cached_key, body)) if *cached_key == key => {
-                    commands_reply(body, Some(block))
+        let assembled;
+        let mut block1 = None;
+        match route {
+            Route::Fetch if self.state.device().is_some() => {
+                match block_option(packet, CoapOption::Block2) {
+                    Ok(b) => parts.block2 = b,
+                    Err(e) => return Reply::error(ResponseType::BadOption, format!("Block2: {e}")),
                 }
-                _ => Reply::error(
-                    ResponseType::BadRequest,
-                    format!(
-                        "block {} asked for, but no block-wise transfer of this query is in progress",
-                        block.num
-                    ),
-                ),
-            };
-        }
-        let queries = packet
-            .get_option(CoapOption::UriQuery)
-            .map(|list| list.iter().map(Vec::as_slice).collect::<Vec<_>>())
-            .unwrap_or_default();
-        let request = match query::parse_coap(queries) {
-            Ok(q) => q,
-            Err(e) => return Reply::error(ResponseType::BadRequest, e.to_string()),
-        };
-        let result =
-            app.mutate(|service, now| service.fetch_commands(now, device.device, &request.fetch));
-        match result {
-            Ok(FetchResult { fetch, notices }) => {
-                log::notices(device.device, &notices);
-                match fetch {
-                    Fetch::Records { body, records, .. } => {
-                        tracing::info!(
-                            device = %device.device,
-                            records = records.len(),
-                            bytes = body.len(),
-                            "commands delivered over CoAP"
-                        );
-                        let reply = commands_reply(&body, requested);
-                        self.commands = Some((key, body));
-                        reply
+            }
+            Route::Report => {
+                if let Err(refusal) = self.state.check_report(parts.content_format) {
+                    return Reply::refused(refusal);
+                }
+                block1 = match block_option(packet, CoapOption::Block1) {
+                    Ok(b) => b,
+                    Err(e) => return Reply::error(ResponseType::BadOption, format!("Block1: {e}")),
+                };
+                if let Some(block) = block1 {
+                    match self.upload.push(block, &packet.payload, MAX_REQUEST_BODY) {
+                        Ok(Block1Step::Continue) => {
+                            return Reply {
+                                block1: Some(block),
+                                ..Reply::empty(ResponseType::Continue)
+                            }
+                        }
+                        Ok(Block1Step::Complete(body)) => assembled = body,
+                        Err(e) => return Reply::error(block1_error_code(&e), e.to_string()),
                     }
-                    Fetch::NoCommands(reason) => {
-                        tracing::info!(device = %device.device, ?reason, "no commands");
-                        self.commands = None;
-                        Reply::empty(ResponseType::Content)
-                    }
+                    parts.payload = &assembled;
                 }
             }
-            Err(e) => Reply::app_error(&e),
+            _ => {}
         }
-    }
-
-    /// `POST p/rsp`.
-    fn respond(&mut self, app: &App, packet: &Packet) -> Reply {
-        let Some(device) = self.device else {
-            return not_authenticated();
+        let mut service = AppService {
+            app,
+            transport: "coap",
         };
-        if let Some(format) = content_format(packet) {
-            if format != CBOR {
-                return Reply::error(
-                    ResponseType::UnsupportedContentFormat,
-                    format!("Content-Format {format} is not application/cbor (60)"),
-                );
+        let answer = handle_coap(&mut service, &mut self.state, &parts);
+        match &answer.answer {
+            Answer::Authenticated(device) => tracing::info!(
+                peer = %self.peer,
+                device = %device.device,
+                query = %options_text(packet, CoapOption::UriQuery).join("&"),
+                "CoAP session authenticated"
+            ),
+            Answer::Refused(refusal) if route == Route::Auth => {
+                tracing::info!(peer = %self.peer, error = %refusal, "CoAP authentication refused");
             }
+            Answer::Records { body, records, .. } => tracing::info!(
+                device = %self.state.device().map(|d| d.device.to_string()).unwrap_or_default(),
+                records = records.len(),
+                bytes = body.len(),
+                "commands delivered over CoAP"
+            ),
+            Answer::NoCommands { reason, .. } => tracing::info!(
+                device = %self.state.device().map(|d| d.device.to_string()).unwrap_or_default(),
+                ?reason,
+                "no commands"
+            ),
+            _ => {}
         }
-        let block1 = match block_option(packet, CoapOption::Block1) {
-            Ok(b) => b,
-            Err(e) => return Reply::error(ResponseType::BadOption, format!("Block1: {e}")),
-        };
-        let body = match block1 {
-            None => packet.payload.clone(),
-            Some(block) => match self.upload.push(block, &packet.payload, MAX_REQUEST_BODY) {
-                Ok(Block1Step::Continue) => {
-                    return Reply {
-                        block1: Some(block),
-                        ..Reply::empty(ResponseType::Continue)
-                    }
-                }
-                Ok(Block1Step::Complete(body)) => body,
-                Err(e) => return Reply::error(block1_error_code(&e), e.to_string()),
-            },
-        };
-        let result = app.mutate(|service, now| service.record_responses(now, device.device, &body));
-        match result {
-            Ok(report) => {
-                log::report(&device, &report);
-                Reply {
-                    block1: block1.map(|b| BlockOpt { more: false, ..b }),
-                    ..Reply::empty(ResponseType::Changed)
-                }
-            }
-            Err(e) => Reply::app_error(&e),
+        let recorded = matches!(answer.answer, Answer::Recorded(_));
+        let mut reply = Reply::answer(answer);
+        if recorded {
+            reply.block1 = block1.map(|b| BlockOpt { more: false, ..b });
         }
+        reply
     }
 
     /// Encodes `reply` as the response to `request`.
@@ -445,28 +412,6 @@ impl CoapSession {
     }
 }
 
-/// 4.01 for a request before `p/auth-jwt`.
-fn not_authenticated() -> Reply {
-    Reply::error(
-        ResponseType::Unauthorized,
-        "this DTLS session is not authenticated: POST p/auth-jwt with the device JWT first",
-    )
-}
-
-/// 2.05 with the Block2 block of `body` the client asked for.
-fn commands_reply(body: &[u8], requested: Option<BlockOpt>) -> Reply {
-    match block2_slice(body, requested) {
-        Ok((block2, payload)) => Reply {
-            code: ResponseType::Content,
-            cbor: true,
-            block1: None,
-            block2,
-            payload: payload.to_vec(),
-        },
-        Err(e) => Reply::error(ResponseType::BadOption, format!("Block2: {e}")),
-    }
-}
-
 /// The code for a Block1 reassembly failure.
 fn block1_error_code(e: &BlockError) -> ResponseType {
     match e {
@@ -483,19 +428,9 @@ fn reset(message_id: u16) -> Vec<u8> {
     vec![0x70, 0x00, hi, lo]
 }
 
-/// The Uri-Path segments joined with `/`, empty segments dropped (the SDK's
-/// `/.dtls/suspend` may arrive with a leading empty one). `None` if not UTF-8.
-/// The route a request can have a forced answer for.
-fn forced_route(method: RequestType, packet: &Packet) -> Option<DeviceRoute> {
-    match (uri_path(packet)?.as_str(), method) {
-        ("p/auth-jwt" | "p/auth", RequestType::Post) => Some(DeviceRoute::Auth),
-        ("p/cmd", RequestType::Get) => Some(DeviceRoute::Fetch),
-        ("p/rsp", RequestType::Post) => Some(DeviceRoute::Report),
-        _ => None,
-    }
-}
-
-fn uri_path(packet: &Packet) -> Option<String> {
+/// The Uri-Path segments, empty ones dropped (the SDK's `/.dtls/suspend` may arrive with a
+/// leading empty one). `None` if one is not UTF-8.
+fn uri_segments(packet: &Packet) -> Option<Vec<&str>> {
     let mut segments = Vec::new();
     if let Some(list) = packet.get_option(CoapOption::UriPath) {
         for raw in list {
@@ -505,7 +440,12 @@ fn uri_path(packet: &Packet) -> Option<String> {
             }
         }
     }
-    Some(segments.join("/"))
+    Some(segments)
+}
+
+/// The route a request can have a forced answer for.
+fn forced_route(method: RequestType, packet: &Packet) -> Option<Route> {
+    Route::from_coap_segments(core_method(method), uri_segments(packet)?).ok()
 }
 
 /// Every value of `option` as (lossy) text.

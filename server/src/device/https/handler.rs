@@ -1,5 +1,6 @@
 //! The two HTTPS device routes, independent of hyper: a request's parts in, a status,
-//! headers and body out.
+//! headers and body out. Routing, authentication, the query, the checks and the statuses
+//! are the device core's ([`crate::device::core`]); this module frames its answer.
 //!
 //! | request | outcome | status |
 //! |---|---|---|
@@ -21,29 +22,16 @@
 //! Authentication comes first, so an unauthenticated caller learns nothing about its input.
 //! Error bodies are `text/plain` with the reason.
 
-use crate::app::{App, AppError};
-use crate::device::{auth, log, query};
-use crate::domain::service::{Fetch, FetchResult};
+use crate::app::App;
+use crate::device::backend::AppService;
+use crate::device::core::request::CBOR;
+use crate::device::core::{handle_http, Answer, HttpParts, Refusal, Route, RouteError};
+use crate::domain::DeviceId;
 
-/// Path of the fetch.
-pub const COMMANDS_PATH: &str = "/v1/provisioning/commands";
-/// Path of the report.
-pub const RESPONSE_PATH: &str = "/v1/provisioning/response";
+pub use crate::device::core::Method;
+
 /// Largest responses body read.
 pub const MAX_BODY: usize = 256 * 1024;
-/// The CBOR media type.
-pub const CBOR: &str = "application/cbor";
-
-/// The request method, as far as these routes care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// `GET`.
-    Get,
-    /// `POST`.
-    Post,
-    /// Anything else.
-    Other,
-}
 
 /// A request's parts.
 #[derive(Debug, Clone, Copy)]
@@ -99,9 +87,11 @@ impl Response {
         }
     }
 
-    fn app_error(e: &AppError) -> Self {
-        let mut response = Self::text(e.http_status(), e.message());
-        if e.http_status() == 401 {
+    /// A refusal: its status and reason; a 401 asks for a bearer token.
+    fn refused(refusal: &Refusal) -> Self {
+        let status = http_status(refusal.outcome.http_status());
+        let mut response = Self::text(status, refusal.reason.clone());
+        if status == 401 {
             response.headers.push(("www-authenticate", "Bearer"));
         }
         response
@@ -115,144 +105,69 @@ impl Response {
 
 /// Handles one device request against `app`.
 pub fn handle(app: &App, request: &Request<'_>) -> Response {
-    let route = match (request.path, request.method) {
-        (COMMANDS_PATH, Method::Get) => Route::Fetch,
-        (RESPONSE_PATH, Method::Post) => Route::Report,
-        (COMMANDS_PATH, _) => {
-            return method_not_allowed("GET");
+    let route = match Route::from_http(request.method, request.path) {
+        Ok(route) => route,
+        Err(RouteError::Unknown) => {
+            return Response::text(404, format!("no route {}", request.path))
         }
-        (RESPONSE_PATH, _) => {
-            return method_not_allowed("POST");
-        }
-        (path, _) => return Response::text(404, format!("no route {path}")),
-    };
-    let token = match bearer_token(request.authorization) {
-        Ok(token) => token,
-        Err(message) => {
-            let mut response = Response::text(401, message);
-            response.headers.push(("www-authenticate", "Bearer"));
-            return response;
+        Err(RouteError::WrongMethod(route)) => {
+            return method_not_allowed(route.method().as_str().unwrap_or_default())
         }
     };
-    let device = match auth::authenticate(app, token, "https") {
-        Ok(device) => device,
-        Err(e) => return Response::app_error(&e),
-    };
-    let name = Some(device.device.to_string());
-    match route {
-        Route::Fetch => fetch(app, device.device, request.query).with_device(name),
-        Route::Report => report(app, &device, request).with_device(name),
+    let handled = handle_http(
+        &mut AppService {
+            app,
+            transport: "https",
+        },
+        route,
+        &HttpParts {
+            query: request.query,
+            authorization: request.authorization,
+            content_type: request.content_type,
+            body: request.body,
+        },
+    );
+    let device = handled.device.map(|d| d.device);
+    respond(device, handled.answer).with_device(device.map(|d| d.to_string()))
+}
+
+/// The HTTP response for the core's answer.
+fn respond(device: Option<DeviceId>, answer: Answer) -> Response {
+    let status = http_status(answer.outcome().http_status());
+    let device = device.map(|d| d.to_string()).unwrap_or_default();
+    match answer {
+        Answer::Records { body, records, .. } => {
+            tracing::info!(
+                device,
+                records = records.len(),
+                bytes = body.len(),
+                "commands delivered over HTTPS"
+            );
+            Response {
+                content_type: Some(CBOR),
+                body,
+                ..Response::new(status)
+            }
+        }
+        Answer::NoCommands { reason, .. } => {
+            tracing::info!(device, ?reason, "no commands");
+            Response::new(status)
+        }
+        Answer::Recorded(_) => Response::new(status),
+        Answer::Refused(refusal) => Response::refused(&refusal),
+        Answer::NextBlock | Answer::Authenticated(_) => {
+            Response::text(500, "an answer HTTPS cannot give")
+        }
     }
 }
 
-enum Route {
-    Fetch,
-    Report,
+/// The status of an outcome; one HTTPS cannot have (CoAP-only) is a bug: 500.
+fn http_status(status: Option<u16>) -> u16 {
+    status.unwrap_or(500)
 }
 
 fn method_not_allowed(allow: &'static str) -> Response {
     let mut response = Response::text(405, format!("only {allow} is allowed here"));
     response.headers.push(("allow", allow));
     response
-}
-
-/// The token of `Authorization: Bearer <token>`; `Ok(None)` without the header.
-fn bearer_token(header: Option<&str>) -> Result<Option<&str>, String> {
-    let Some(value) = header else {
-        return Ok(None);
-    };
-    let value = value.trim();
-    match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(Some(token.trim())),
-        _ => Err("the Authorization header is not \"Bearer <device JWT>\"".to_string()),
-    }
-}
-
-/// `GET /v1/provisioning/commands`.
-fn fetch(app: &App, device: crate::domain::DeviceId, query_text: Option<&str>) -> Response {
-    let parsed = match query::parse_http(query_text.unwrap_or_default()) {
-        Ok(q) => q,
-        Err(e) => return Response::text(400, e.to_string()),
-    };
-    tracing::debug!(
-        %device,
-        mver = parsed.mver.as_deref().unwrap_or(""),
-        cver = parsed.cver.as_deref().unwrap_or(""),
-        "fetch"
-    );
-    match app.mutate(|service, now| service.fetch_commands(now, device, &parsed.fetch)) {
-        Ok(FetchResult { fetch, notices }) => {
-            log::notices(device, &notices);
-            match fetch {
-                Fetch::Records { body, records, .. } => {
-                    tracing::info!(
-                        %device,
-                        records = records.len(),
-                        bytes = body.len(),
-                        "commands delivered over HTTPS"
-                    );
-                    Response {
-                        content_type: Some(CBOR),
-                        body,
-                        ..Response::new(200)
-                    }
-                }
-                Fetch::NoCommands(reason) => {
-                    tracing::info!(%device, ?reason, "no commands");
-                    Response::new(204)
-                }
-            }
-        }
-        Err(e) => Response::app_error(&e),
-    }
-}
-
-/// `POST /v1/provisioning/response`.
-fn report(
-    app: &App,
-    device: &crate::domain::service::DeviceAuth,
-    request: &Request<'_>,
-) -> Response {
-    if !is_cbor(request.content_type) {
-        return Response::text(
-            415,
-            format!(
-                "Content-Type is {:?}; the responses body must be {CBOR}",
-                request.content_type.unwrap_or("(none)")
-            ),
-        );
-    }
-    match app.mutate(|service, now| service.record_responses(now, device.device, request.body)) {
-        Ok(report) => {
-            log::report(device, &report);
-            Response::new(200)
-        }
-        Err(e) => Response::app_error(&e),
-    }
-}
-
-/// Whether a `Content-Type` value is `application/cbor` (parameters ignored).
-fn is_cbor(content_type: Option<&str>) -> bool {
-    content_type
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(CBOR))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bearer_tokens_and_content_types() {
-        assert_eq!(bearer_token(None), Ok(None));
-        assert_eq!(bearer_token(Some("Bearer a.b.c")), Ok(Some("a.b.c")));
-        assert_eq!(bearer_token(Some("bearer  a.b.c ")), Ok(Some("a.b.c")));
-        assert!(bearer_token(Some("Basic dXNlcg==")).is_err());
-        assert!(bearer_token(Some("a.b.c")).is_err());
-        assert!(is_cbor(Some("application/cbor")));
-        assert!(is_cbor(Some("Application/CBOR; foo=bar")));
-        assert!(!is_cbor(Some("*/*")));
-        assert!(!is_cbor(Some("application/json")));
-        assert!(!is_cbor(None));
-    }
 }

@@ -25,7 +25,8 @@ use tokio_rustls::TlsAcceptor;
 
 use self::handler::{Method, Request, Response, MAX_BODY};
 use crate::app::App;
-use crate::device::forced::{DeviceRoute, ForcedReply};
+use crate::device::core::Route;
+use crate::device::forced::ForcedReply;
 
 /// Connections served at once; further ones are closed at once.
 pub const MAX_CONNECTIONS: usize = 256;
@@ -162,11 +163,7 @@ async fn respond(
             return Ok(to_hyper(response));
         }
     };
-    let route = match (&method, parts.uri.path()) {
-        (Method::Get, handler::COMMANDS_PATH) => Some(DeviceRoute::Fetch),
-        (Method::Post, handler::RESPONSE_PATH) => Some(DeviceRoute::Report),
-        _ => None,
-    };
+    let route = Route::from_http(method, parts.uri.path()).ok();
     let forced = route.and_then(|r| app.forced_replies().take(r));
     let lost = forced == Some(ForcedReply::Lost);
     if let Some(forced) = forced.filter(|_| !lost) {

@@ -43,13 +43,14 @@ use provlab_client::{CoapEndpoint, Input, TransportFailure};
 use provlab_proto::records::{decode_commands, Command};
 use provlab_server::app::{App, ManualClock};
 use provlab_server::device::coap::dtls::DtlsConfig;
-use provlab_server::device::forced::{DeviceRoute, ForcedReply};
+use provlab_server::device::core::Route;
+use provlab_server::device::forced::ForcedReply;
 use provlab_server::device::pki::LabPki;
 use provlab_server::domain::ServiceConfig;
 use tokio::net::{TcpListener, UdpSocket};
 
 use super::device::Exchanged;
-use super::endpoint::Served;
+use super::endpoint::{coap_route, http_route, Served};
 use super::error::WorldError;
 use super::link::{Endpoint, ForcedAnswer};
 use super::net::{exchange_log, ExKind, Exchange};
@@ -247,11 +248,11 @@ impl Loopback {
 }
 
 /// The forced-answer route of a world endpoint.
-fn route(endpoint: Endpoint) -> Option<DeviceRoute> {
+fn route(endpoint: Endpoint) -> Option<Route> {
     match endpoint {
-        Endpoint::Commands => Some(DeviceRoute::Fetch),
-        Endpoint::Responses => Some(DeviceRoute::Report),
-        Endpoint::Auth => Some(DeviceRoute::Auth),
+        Endpoint::Commands => Some(Route::Fetch),
+        Endpoint::Responses => Some(Route::Report),
+        Endpoint::Auth => Some(Route::Auth),
         Endpoint::Any => None,
     }
 }
@@ -260,18 +261,11 @@ fn route(endpoint: Endpoint) -> Option<DeviceRoute> {
 /// blocks do not count, as in memory).
 fn fault_endpoint(kind: &ExKind) -> Option<Endpoint> {
     match kind {
-        ExKind::Http(r) => match (r.method.as_str(), r.path()) {
-            ("GET", super::endpoint::COMMANDS_PATH) => Some(Endpoint::Commands),
-            ("POST", super::endpoint::RESPONSE_PATH) => Some(Endpoint::Responses),
-            _ => None,
-        },
+        ExKind::Http(r) => super::endpoint::fault_endpoint(http_route(r).ok()?, None),
         ExKind::Connect => None,
-        ExKind::Coap { request, .. } => match request.path.as_str() {
-            "p/auth-jwt" => Some(Endpoint::Auth),
-            "p/cmd" if request.block2.is_none_or(|b| b.num == 0) => Some(Endpoint::Commands),
-            "p/rsp" => Some(Endpoint::Responses),
-            _ => None,
-        },
+        ExKind::Coap { request, .. } => {
+            super::endpoint::fault_endpoint(coap_route(request).ok()?, request.block2)
+        }
     }
 }
 
@@ -497,7 +491,9 @@ impl World {
             (ExKind::Http(_), Input::Http(h)) if h.status == Some(200) && is_fetch(kind) => {
                 records = self.decode_fetched(now, &h.body);
             }
-            (ExKind::Coap { request, .. }, Input::Coap(c)) if request.path == "p/cmd" => {
+            (ExKind::Coap { request, .. }, Input::Coap(c))
+                if coap_route(request) == Ok(Route::Fetch) =>
+            {
                 let first = request.block2.is_none_or(|b| b.num == 0);
                 let entry = lb.fetches.entry(dev).or_default();
                 if first {
@@ -526,7 +522,8 @@ impl World {
         };
         if let Some(log) = exchange_log(now, kind, &served) {
             self.devices[dev].exchanges.push(log);
-            if matches!(kind, ExKind::Coap { request, .. } if request.path == "p/cmd") {
+            if matches!(kind, ExKind::Coap { request, .. } if coap_route(request) == Ok(Route::Fetch))
+            {
                 if let Some(entry) = lb.fetches.get_mut(&dev) {
                     entry.0 = Some(self.devices[dev].exchanges.len() - 1);
                 }
@@ -606,5 +603,5 @@ struct TcpAttempts {
 
 /// Whether an HTTP exchange is the fetch.
 fn is_fetch(kind: &ExKind) -> bool {
-    matches!(kind, ExKind::Http(r) if r.method.as_str() == "GET" && r.path() == super::endpoint::COMMANDS_PATH)
+    matches!(kind, ExKind::Http(r) if http_route(r) == Ok(Route::Fetch))
 }
