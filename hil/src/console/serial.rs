@@ -22,6 +22,23 @@ pub struct SerialSettings {
     pub dtr: bool,
     /// Assert RTS.
     pub rts: bool,
+    /// Drive DTR/RTS at all; off only for a pseudo-terminal (a virtual board), which has
+    /// no modem lines and refuses to set them.
+    pub modem_lines: bool,
+    /// Open exclusively (`TIOCEXCL` on Unix), so no other program reads the console.
+    pub exclusive: bool,
+}
+
+impl SerialSettings {
+    /// Settings for a pseudo-terminal (`provlab board --pty`): no modem lines, not
+    /// exclusive (the server keeps the slave open, so the flag would outlive this client).
+    pub fn pty() -> Self {
+        SerialSettings {
+            modem_lines: false,
+            exclusive: false,
+            ..SerialSettings::default()
+        }
+    }
 }
 
 impl Default for SerialSettings {
@@ -31,6 +48,8 @@ impl Default for SerialSettings {
             rtscts: false,
             dtr: true,
             rts: true,
+            modem_lines: true,
+            exclusive: true,
         }
     }
 }
@@ -62,17 +81,20 @@ impl SerialStream {
         } else {
             FlowControl::None
         };
-        let mut port = serialport::new(path, settings.baud)
+        let mut builder = serialport::new(path, settings.baud)
             .flow_control(flow)
-            .dtr_on_open(settings.dtr)
-            .timeout(Duration::from_millis(50))
-            .open()
-            .map_err(|e| setup(e.to_string()))?;
-        port.write_data_terminal_ready(settings.dtr)
-            .map_err(|e| setup(format!("DTR: {e}")))?;
-        if !settings.rtscts {
-            port.write_request_to_send(settings.rts)
-                .map_err(|e| setup(format!("RTS: {e}")))?;
+            .timeout(Duration::from_millis(50));
+        if settings.modem_lines {
+            builder = builder.dtr_on_open(settings.dtr);
+        }
+        let mut port = open_port(builder, settings.exclusive).map_err(setup)?;
+        if settings.modem_lines {
+            port.write_data_terminal_ready(settings.dtr)
+                .map_err(|e| setup(format!("DTR: {e}")))?;
+            if !settings.rtscts {
+                port.write_request_to_send(settings.rts)
+                    .map_err(|e| setup(format!("RTS: {e}")))?;
+            }
         }
         Ok(SerialStream {
             path: path.to_owned(),
@@ -88,6 +110,27 @@ impl SerialStream {
     fn vanished(&self, e: &std::io::Error) -> StreamError {
         StreamError::Vanished(format!("{}: {e}", self.path))
     }
+}
+
+/// Opens the port, exclusively or not where the platform can tell.
+#[cfg(unix)]
+fn open_port(
+    builder: serialport::SerialPortBuilder,
+    exclusive: bool,
+) -> Result<Box<dyn SerialPort>, String> {
+    let mut port = builder.open_native().map_err(|e| e.to_string())?;
+    port.set_exclusive(exclusive)
+        .map_err(|e| format!("exclusive: {e}"))?;
+    Ok(Box::new(port))
+}
+
+/// Opens the port (exclusive access is the platform's default).
+#[cfg(not(unix))]
+fn open_port(
+    builder: serialport::SerialPortBuilder,
+    _exclusive: bool,
+) -> Result<Box<dyn SerialPort>, String> {
+    builder.open().map_err(|e| e.to_string())
 }
 
 impl ByteStream for SerialStream {
