@@ -22,19 +22,22 @@ pub struct SerialSettings {
     pub dtr: bool,
     /// Assert RTS.
     pub rts: bool,
-    /// Drive DTR/RTS at all; off only for a pseudo-terminal (a virtual board), which has
-    /// no modem lines and refuses to set them.
-    pub modem_lines: bool,
+    /// Whether the port has modem control lines at all (a PTY has none: DTR and RTS are
+    /// then left alone).
+    pub control_lines: bool,
     /// Open exclusively (`TIOCEXCL` on Unix), so no other program reads the console.
     pub exclusive: bool,
 }
 
 impl SerialSettings {
-    /// Settings for a pseudo-terminal (`provlab board --pty`): no modem lines, not
-    /// exclusive (the server keeps the slave open, so the flag would outlive this client).
+    /// A pseudo-terminal (a virtual board's console): no control lines, and not
+    /// exclusive (the PTY server keeps the slave open, so the flag would outlive this
+    /// client and lock out the next one).
     pub fn pty() -> Self {
         SerialSettings {
-            modem_lines: false,
+            dtr: false,
+            rts: false,
+            control_lines: false,
             exclusive: false,
             ..SerialSettings::default()
         }
@@ -48,7 +51,7 @@ impl Default for SerialSettings {
             rtscts: false,
             dtr: true,
             rts: true,
-            modem_lines: true,
+            control_lines: true,
             exclusive: true,
         }
     }
@@ -84,11 +87,11 @@ impl SerialStream {
         let mut builder = serialport::new(path, settings.baud)
             .flow_control(flow)
             .timeout(Duration::from_millis(50));
-        if settings.modem_lines {
+        if settings.control_lines {
             builder = builder.dtr_on_open(settings.dtr);
         }
         let mut port = open_port(builder, settings.exclusive).map_err(setup)?;
-        if settings.modem_lines {
+        if settings.control_lines {
             port.write_data_terminal_ready(settings.dtr)
                 .map_err(|e| setup(format!("DTR: {e}")))?;
             if !settings.rtscts {
