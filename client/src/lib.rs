@@ -77,8 +77,12 @@
 //! [`AtReply::Result`] input reproduces that level.
 //!
 //! [`Generation`] selects the NCS v2.9 differences the spec documents.
+//!
+//! [`app::SampleApp`] is the sample firmware's application around the client (boot, LTE
+//! off/on around command execution, the v2.9 reboot after DONE), for every driver.
 
 mod action;
+pub mod app;
 mod attempt;
 mod client;
 mod config;

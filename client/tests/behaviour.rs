@@ -472,6 +472,32 @@ fn v2_9_decode_errors_are_all_einval() {
     assert_eq!(h.client.last_result(), Some(Err(Errno::Einval)));
 }
 
+#[test]
+fn the_sample_takes_lte_off_around_the_batch_and_v2_9_reboots_after_done() {
+    for (generation, reboots, app_lines) in [
+        (Generation::Current, 0, &["AT+CFUN=4", "AT+CFUN=1"][..]),
+        (
+            Generation::V2_9,
+            1,
+            // Off and on around the batch; off before the reboot, on again after it.
+            &["AT+CFUN=4", "AT+CFUN=1", "AT+CFUN=4", "AT+CFUN=1"][..],
+        ),
+    ] {
+        let h = run_http(
+            ClientConfig {
+                generation,
+                ..ClientConfig::default()
+            },
+            commands(&[at_cmd(ID1, "%XMODEMUUID", "", &[]), finished(ID2)]),
+            |_| {},
+        );
+        assert!(h.main_events().contains(&"DONE"), "{generation:?}");
+        assert_eq!(h.reboots, reboots, "{generation:?}");
+        assert_eq!(h.modem.app_log, app_lines, "{generation:?}");
+        assert_eq!(h.modem.cfun, 1, "{generation:?}");
+    }
+}
+
 // --- CoAP session ---------------------------------------------------------------------------
 
 fn big_commands() -> Vec<u8> {

@@ -35,7 +35,7 @@
 pub mod api_client;
 pub mod app;
 pub mod device;
-pub mod domain;
+pub use provlab_domain as domain;
 pub mod rest;
 pub mod serve;
 pub mod store;

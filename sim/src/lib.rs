@@ -1,8 +1,9 @@
 //! The simulation side of provlab: the simulated nRF91 modem, the virtual-time world, the
 //! real-time virtual board, and the scenario runner's simulation backend.
 //!
-//! * [`modem`]: the simulated modem core, sans-IO: identity, the AT command set of `modem.md`,
-//!   the credential store with its atomic NVM, fault injection and the factory registry.
+//! * [`modem`]: the simulated modem core (the `provlab-modem` crate, re-exported here), sans-IO:
+//!   identity, the AT command set of `modem.md`, the credential store with its atomic NVM,
+//!   fault injection and the factory registry.
 //! * [`serial`]: the modem's serial front-ends (a plain AT host and the sample firmware's
 //!   Zephyr shell), sans-IO, and the PTY server that `provlab modem --pty` uses.
 //! * [`world`]: devices (modem + the real [`provlab_client::Client`] + the sample's board
@@ -17,7 +18,7 @@
 
 pub mod backend;
 pub mod board;
-pub mod modem;
+pub use provlab_modem as modem;
 pub mod net;
 pub mod serial;
 pub mod world;

@@ -48,6 +48,10 @@ pub struct BoardArgs {
     /// The sample firmware era whose console (and client generation) to reproduce.
     #[arg(long, value_enum, default_value_t = FirmwareArg::Current)]
     firmware: FirmwareArg,
+    /// Run the board's clock this many times faster than the wall clock (backoff,
+    /// intervals and log timestamps), as a HIL rack's virtual boards may.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    speed: u32,
 }
 
 /// The `--transport` values.
@@ -132,7 +136,9 @@ pub fn run(args: BoardArgs) -> anyhow::Result<ExitCode> {
     config.root_ca = root_ca;
     config.interval_s = args.interval;
     config.seed = seed;
-    let mut server = PtyServer::open().context("cannot open a pseudo-terminal")?;
+    let mut server = PtyServer::open()
+        .context("cannot open a pseudo-terminal")?
+        .with_speed(args.speed);
     print_banner(&server, &modem, &args, &config).context("cannot write to stdout")?;
     let mut shell = board_shell(modem, config).context("cannot start the board")?;
     let shutdown = server
@@ -169,6 +175,7 @@ fn print_banner(
     writeln!(out, "device_uuid: {}", id.device_uuid)?;
     writeln!(out, "imei: {}", id.imei)?;
     writeln!(out, "seed: {}", config.seed)?;
+    writeln!(out, "speed: {}", args.speed)?;
     out.flush()?;
     eprintln!(
         "provlab board: console on {} ({} firmware, {:?}); stop with Ctrl-C",

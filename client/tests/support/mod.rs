@@ -3,10 +3,13 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
 
+use provlab_client::app::{AppAction, AppConfig, Era, SampleApp};
 use provlab_client::{
     Action, AtReply, AtStatus, Block2, Client, ClientConfig, CoapCode, CoapRequest, CoapResponse,
-    Event, HttpRequest, HttpResponse, Input, StoredSettings, Timestamp, TransportFailure,
+    Event, Generation, HttpRequest, HttpResponse, Input, StoredSettings, Timestamp,
+    TransportFailure,
 };
 use serde_json::Value as Json;
 
@@ -56,6 +59,8 @@ pub struct FakeModem {
     /// One-shot answers, matched by line prefix in order of insertion.
     pub script: Vec<(String, AtReply)>,
     pub log: Vec<String>,
+    /// The application's own lines, in order (kept apart from the client's `log`).
+    pub app_log: Vec<String>,
 }
 
 impl Default for FakeModem {
@@ -68,6 +73,7 @@ impl Default for FakeModem {
             attest: attest_token_vector(),
             script: Vec::new(),
             log: Vec::new(),
+            app_log: Vec::new(),
         }
     }
 }
@@ -124,6 +130,15 @@ impl FakeModem {
             "OK\r\n".to_owned()
         };
         AtReply::Raw(text)
+    }
+
+    /// The application's own AT line (`AT+CFUN=<n>`): changes the mode, is not logged and
+    /// takes no scripted answer (those are for the client's lines).
+    pub fn app_command(&mut self, line: &str) {
+        self.app_log.push(line.to_owned());
+        if let Some(v) = line.strip_prefix("AT+CFUN=") {
+            self.cfun = v.parse().unwrap_or(self.cfun);
+        }
     }
 
     pub fn sent(&self, prefix: &str) -> usize {
@@ -258,6 +273,9 @@ impl FakeServer {
 /// The client with its fake surroundings, in virtual time.
 pub struct Harness {
     pub client: Client,
+    /// The sample application (LTE off/on around command execution, the v2.9 reboot after
+    /// DONE), attaching at once.
+    pub app: SampleApp,
     pub modem: FakeModem,
     pub server: FakeServer,
     pub now: Timestamp,
@@ -272,6 +290,8 @@ pub struct Harness {
     /// Whether LTE comes back (NetworkUp) when the application reactivates it.
     pub lte_up_on_activate: bool,
     pub closes: usize,
+    /// Reboots the application asked for (v2.9 after DONE); the harness keeps its client.
+    pub reboots: usize,
 }
 
 impl Harness {
@@ -280,8 +300,13 @@ impl Harness {
     }
 
     pub fn with_settings(config: ClientConfig, stored: StoredSettings, seed: u64) -> Self {
+        let era = match config.generation {
+            Generation::V2_9 => Era::V2_9,
+            Generation::Current => Era::Current,
+        };
         Harness {
             client: Client::new(config, stored, seed),
+            app: SampleApp::new(AppConfig::new(era, Duration::ZERO)),
             modem: FakeModem::default(),
             server: FakeServer::default(),
             now: Timestamp::ZERO,
@@ -292,6 +317,7 @@ impl Harness {
             forget_time_on_http: false,
             lte_up_on_activate: true,
             closes: 0,
+            reboots: 0,
         }
     }
 
@@ -365,23 +391,41 @@ impl Harness {
                 Action::Event(event) => {
                     self.events.push((self.now, event.clone()));
                     if self.app_handles_lte {
-                        match event {
-                            Event::NeedLteDeactivated => {
-                                self.modem.cfun = 4;
-                                self.client.handle(self.now, Input::NetworkDown).unwrap();
-                            }
-                            Event::NeedLteActivated => {
-                                self.modem.cfun = 1;
-                                if self.lte_up_on_activate {
-                                    self.client.handle(self.now, Input::NetworkUp).unwrap();
-                                }
-                            }
-                            _ => {}
-                        }
+                        self.app.on_event(self.now, &event);
+                        self.run_app();
                     }
                 }
                 Action::StoreSetting { key, value } => self.stored.push((key, value)),
             }
+        }
+    }
+
+    /// Performs the application's actions; its attach is immediate (unless
+    /// `lte_up_on_activate` is off: LTE then never comes back by itself).
+    fn run_app(&mut self) {
+        loop {
+            while let Some(action) = self.app.poll_action() {
+                match action {
+                    AppAction::ModemAt(line) => self.modem.app_command(&line),
+                    AppAction::Client(input) => self.client.handle(self.now, input).unwrap(),
+                    AppAction::ClientNetworkTime => {
+                        let time = Input::NetworkTime(self.modem.has_time);
+                        self.client.handle(self.now, time).unwrap();
+                    }
+                    // The device boots again around the same client: LTE comes back.
+                    AppAction::Reboot => {
+                        self.reboots += 1;
+                        self.app.boot(self.now);
+                    }
+                    // The harness does not boot: tests call `init` themselves.
+                    AppAction::Log(_) | AppAction::ProvisionRootCa | AppAction::InitClient => {}
+                }
+            }
+            let due = self.app.poll_timeout().is_some_and(|at| at <= self.now);
+            if !(due && self.lte_up_on_activate) {
+                return;
+            }
+            self.app.handle_timeout(self.now);
         }
     }
 

@@ -56,6 +56,14 @@ impl CommandRequest {
         }
     }
 
+    /// The content reference inside the request (certificates only).
+    pub fn contents(&self) -> Option<&ContentRef> {
+        match self {
+            Self::ClientCertificate(c) | Self::ServerCertificate(c) => Some(&c.content),
+            _ => None,
+        }
+    }
+
     /// The content references inside the request, for the loader to resolve.
     pub fn contents_mut(&mut self) -> Option<&mut ContentRef> {
         match self {

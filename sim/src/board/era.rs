@@ -1,5 +1,6 @@
 //! The firmware eras of `sample-console.md` §0: what the console of each looks like.
 
+use provlab_client::app::Era as AppEra;
 use provlab_client::Generation;
 
 /// Which sample firmware (and library) generation the board reproduces.
@@ -39,9 +40,15 @@ impl Era {
 
     /// The client generation whose wire behaviour the era has.
     pub const fn generation(self) -> Generation {
+        self.app_era().generation()
+    }
+
+    /// The sample application the era runs ([`provlab_client::app::SampleApp`]).
+    pub const fn app_era(self) -> AppEra {
         match self {
-            Era::V2_9 => Generation::V2_9,
-            Era::V3_0 | Era::Current => Generation::Current,
+            Era::V2_9 => AppEra::V2_9,
+            Era::V3_0 => AppEra::V3_0,
+            Era::Current => AppEra::Current,
         }
     }
 

@@ -1,13 +1,14 @@
 //! [`Firmware`]: the sample application and the provisioning client on the board, as the
-//! shell's [`ShellHook`]. It owns the [`Client`], runs its AT lines on the modem the shell
-//! lends it, hands network actions to the [`Link`] worker, does what the sample does on
-//! events (`NEED_LTE_DEACTIVATED` → `AT+CFUN=4`, `NEED_LTE_ACTIVATED` → `AT+CFUN=1` and the
-//! attach delay, the v2.9 reboot after DONE), keeps the settings store, and logs through the
-//! era's [`Renderer`].
+//! shell's [`ShellHook`]. It owns the [`Client`] and the sample's [`SampleApp`], runs their
+//! AT lines on the modem the shell lends it, hands network actions to the [`Link`] worker,
+//! performs what the application asks (`AT+CFUN=4` / `AT+CFUN=1` around command execution,
+//! the attach delay, `nrf_provisioning_init`, the v2.9 reboot after DONE), keeps the
+//! settings store, and logs through the era's [`Renderer`].
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use provlab_client::app::{AppAction, AppConfig, AppLog, SampleApp};
 use provlab_client::{
     Action, ApiError, Client, ClientConfig, CoapMethod, Event, HttpMethod, Input, StoredSettings,
     Timestamp, TransportKind,
@@ -28,6 +29,8 @@ use crate::serial::{HookPoll, Now, ShellHook};
 const MAX_ACTIONS_PER_POLL: usize = 10_000;
 /// Most commands decoded from a fetched batch (for the `Finished` line only).
 const MAX_DECODED: usize = 256;
+/// Most application actions performed in one go (it queues a handful per input).
+const MAX_APP_ACTIONS: usize = 100;
 
 /// The firmware behind the board's shell (see the module docs).
 #[derive(Debug)]
@@ -38,8 +41,8 @@ pub struct Firmware {
     boot: u64,
     boot_at: Duration,
     client: Option<Client>,
+    app: SampleApp,
     settings: BTreeMap<String, Vec<u8>>,
-    attach_due: Option<(Duration, bool)>,
     cert_written: bool,
     logs: Vec<Vec<u8>>,
     reboot: bool,
@@ -64,13 +67,13 @@ impl Firmware {
         let link = Link::spawn(config.http_timeout, config.coap_timing, config.seed)?;
         Ok(Firmware {
             renderer: Renderer::new(config.era, config.root_ca_sec_tag()),
+            app: SampleApp::new(AppConfig::new(config.era.app_era(), config.attach_delay)),
             config,
             link,
             boot: 0,
             boot_at: Duration::ZERO,
             client: None,
             settings: BTreeMap::new(),
-            attach_due: None,
             cert_written: false,
             logs: Vec::new(),
             reboot: false,
@@ -133,17 +136,41 @@ impl Firmware {
         self.cert_written = self.app_at(modem, now, &command);
     }
 
-    /// LTE attached (at boot, or after NEED_LTE_ACTIVATED).
-    fn attached(&mut self, modem: &mut Modem, now: Now, first: bool) {
-        self.log(now, &Happening::Attached { first });
-        let ts = self.stamp(now);
-        let time = modem.network_time();
-        if let Some(client) = self.client.as_mut() {
-            let _ = client.handle(ts, Input::NetworkTime(time));
-            let _ = client.handle(ts, Input::NetworkUp);
+    /// Performs what the application queued.
+    fn run_app(&mut self, modem: &mut Modem, now: Now) {
+        for _ in 0..MAX_APP_ACTIONS {
+            let Some(action) = self.app.poll_action() else {
+                return;
+            };
+            self.app_act(modem, now, action);
         }
-        if first && self.config.era != Era::Current {
-            self.init_client(now);
+    }
+
+    fn app_act(&mut self, modem: &mut Modem, now: Now, action: AppAction) {
+        let ts = self.stamp(now);
+        match action {
+            AppAction::Log(AppLog::Booted) => self.log(now, &Happening::Boot),
+            AppAction::Log(AppLog::Attached { first }) => {
+                self.log(now, &Happening::Attached { first });
+            }
+            AppAction::ProvisionRootCa => self.provision_root_ca(modem, now),
+            AppAction::ModemAt(line) => {
+                self.app_at(modem, now, &line);
+            }
+            AppAction::Client(input) => {
+                if let Some(client) = self.client.as_mut() {
+                    let _ = client.handle(ts, input);
+                }
+            }
+            AppAction::ClientNetworkTime => {
+                let time = modem.network_time();
+                if let Some(client) = self.client.as_mut() {
+                    let _ = client.handle(ts, Input::NetworkTime(time));
+                }
+            }
+            AppAction::InitClient => self.init_client(now),
+            // `reboot_device`: the log is flushed, then the shell reboots (see `poll`).
+            AppAction::Reboot => self.reboot = true,
         }
     }
 
@@ -163,11 +190,13 @@ impl Firmware {
 
     /// Runs everything due: the attach, network answers, client timers and actions.
     fn run(&mut self, modem: &mut Modem, now: Now) {
-        if let Some((due, first)) = self.attach_due {
-            if self.uptime(now) >= due {
-                self.attach_due = None;
-                self.attached(modem, now, first);
-            }
+        if self
+            .app
+            .poll_timeout()
+            .is_some_and(|due| due <= self.stamp(now))
+        {
+            self.app.handle_timeout(self.stamp(now));
+            self.run_app(modem, now);
         }
         for _ in 0..MAX_ACTIONS_PER_POLL {
             let mut progressed = false;
@@ -253,11 +282,15 @@ impl Firmware {
         match action {
             Action::SendAt(command) => {
                 let reply = modem.execute_str(now.unix, &command);
-                if reply.reboot {
-                    let _ = modem.reboot();
-                }
                 if let Some(client) = self.client.as_mut() {
                     let _ = client.handle(ts, Input::at_raw(reply.text));
+                }
+                if reply.reboot {
+                    // The modem rebooted after answering: LTE is gone until the
+                    // application brings it back.
+                    let _ = modem.reboot();
+                    self.app.modem_rebooted(ts);
+                    self.run_app(modem, now);
                 }
             }
             Action::Http(request) => {
@@ -320,25 +353,8 @@ impl Firmware {
             .and_then(Result::err);
         self.events.push(event.clone());
         self.log(now, &Happening::Event(event.clone(), errno));
-        let ts = self.stamp(now);
-        match event {
-            Event::NeedLteDeactivated => {
-                self.app_at(modem, now, "AT+CFUN=4");
-                if let Some(client) = self.client.as_mut() {
-                    let _ = client.handle(ts, Input::NetworkDown);
-                }
-            }
-            Event::NeedLteActivated => {
-                self.app_at(modem, now, "AT+CFUN=1");
-                self.attach_due = Some((self.uptime(now) + self.config.attach_delay, false));
-            }
-            Event::Done if self.config.era == Era::V2_9 => {
-                // `reboot_device`: modem offline, flush the log, warm reboot.
-                self.app_at(modem, now, "AT+CFUN=4");
-                self.reboot = true;
-            }
-            _ => {}
-        }
+        self.app.on_event(self.stamp(now), &event);
+        self.run_app(modem, now);
     }
 
     /// `nrf_provisioning token`.
@@ -444,8 +460,6 @@ impl ShellHook for Firmware {
         self.coap_body.clear();
         self.last_request = None;
         self.cert_written = false;
-        self.log(now, &Happening::Boot);
-        self.provision_root_ca(modem, now);
         let stored = self
             .settings
             .iter()
@@ -454,17 +468,8 @@ impl ShellHook for Firmware {
             });
         let seed = self.config.seed ^ self.boot.rotate_left(32);
         self.client = Some(Client::new(self.client_config(modem), stored, seed));
-        self.app_at(modem, now, "AT+CFUN=1");
-        self.attach_due = Some((self.config.attach_delay, true));
-        if self.config.era == Era::Current {
-            // \[C\]: `nrf_provisioning_init` before the interfaces come up.
-            let ts = self.stamp(now);
-            if let Some(client) = self.client.as_mut() {
-                let _ = client.handle(ts, Input::NetworkTime(modem.network_time()));
-                let _ = client.handle(ts, Input::NetworkDown);
-            }
-            self.init_client(now);
-        }
+        self.app.boot(self.stamp(now));
+        self.run_app(modem, now);
         self.run(modem, now);
     }
 

@@ -135,6 +135,7 @@ pub struct PtyServer {
     queued_bytes: usize,
     last_due: Option<Instant>,
     dropped: u64,
+    speed: u32,
 }
 
 impl PtyServer {
@@ -160,6 +161,7 @@ impl PtyServer {
             queued_bytes: 0,
             last_due: None,
             dropped: 0,
+            speed: 1,
         })
     }
 
@@ -167,6 +169,21 @@ impl PtyServer {
     pub fn with_max_pending(mut self, max_pending: usize) -> Self {
         self.max_pending = max_pending;
         self
+    }
+
+    /// Runs the front-end's clock `speed` times faster than the wall clock (0 is 1): its
+    /// timers (backoff, intervals, attach delays) pass `speed` times sooner, its output
+    /// pacing is `speed` times shorter. A virtual board in a HIL rack uses it so that minutes
+    /// of backoff take seconds of CI.
+    pub fn with_speed(mut self, speed: u32) -> Self {
+        self.speed = speed.max(1);
+        self
+    }
+
+    /// How long one poll may sleep: shorter when the clock runs fast, so timers keep their
+    /// resolution in the front-end's time.
+    fn tick(&self) -> Duration {
+        (POLL_TICK / self.speed).max(Duration::from_millis(5))
     }
 
     /// The slave's path (e.g. `/dev/pts/7`), for the client to open.
@@ -185,8 +202,12 @@ impl PtyServer {
         front: &mut dyn FrontEnd,
         stop: &Stop,
     ) -> Result<Shutdown, SerialError> {
-        let origin = Instant::now();
-        let start = front.start(now(origin));
+        let origin = Clock {
+            started: Instant::now(),
+            unix: unix_now(),
+            speed: self.speed,
+        };
+        let start = front.start(origin.now());
         self.schedule(start);
         let mut buf = vec![0u8; 4096];
         loop {
@@ -200,9 +221,9 @@ impl PtyServer {
                     if left.is_zero() {
                         events |= PollFlags::POLLOUT;
                     }
-                    left.min(POLL_TICK)
+                    left.min(self.tick())
                 }
-                None => POLL_TICK,
+                None => self.tick(),
             };
             let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::ZERO);
             let (master_ready, signal_ready) = {
@@ -238,7 +259,7 @@ impl PtyServer {
                     std::thread::sleep(POLL_TICK);
                 }
             }
-            let polled = front.poll(now(origin))?;
+            let polled = front.poll(origin.now())?;
             self.schedule(polled);
             self.write_due()?;
         }
@@ -247,7 +268,7 @@ impl PtyServer {
     fn read_input(
         &mut self,
         front: &mut dyn FrontEnd,
-        origin: Instant,
+        origin: Clock,
         buf: &mut [u8],
     ) -> Result<usize, SerialError> {
         let mut total = 0;
@@ -257,7 +278,7 @@ impl PtyServer {
                 Ok(n) => {
                     total += n;
                     let input = buf.get(..n).unwrap_or_default();
-                    let emissions = front.push(now(origin), input)?;
+                    let emissions = front.push(origin.now(), input)?;
                     self.schedule(emissions);
                 }
                 Err(Errno::EINTR) => {}
@@ -278,7 +299,7 @@ impl PtyServer {
                 Some(last) => last.max(Instant::now()),
                 None => Instant::now(),
             };
-            let due = base + emission.delay;
+            let due = base + emission.delay / self.speed;
             self.last_due = Some(due);
             if emission.bytes.is_empty() {
                 continue;
@@ -329,9 +350,23 @@ impl PtyServer {
     }
 }
 
-fn now(origin: Instant) -> Now {
-    let unix = SystemTime::now()
+/// The front-end's clock: wall time since the start, times the speed factor.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    started: Instant,
+    unix: u64,
+    speed: u32,
+}
+
+impl Clock {
+    fn now(&self) -> Now {
+        let elapsed = self.started.elapsed() * self.speed;
+        Now::new(self.unix + elapsed.as_secs(), elapsed)
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    Now::new(unix, origin.elapsed())
+        .map_or(0, |d| d.as_secs())
 }

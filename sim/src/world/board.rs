@@ -1,9 +1,12 @@
-//! The board application: what Nordic's `nrf_provisioning` sample firmware does around the
-//! library. It executes the client's actions (AT lines on the modem, requests on the link,
-//! settings into flash), reacts to `NEED_LTE_DEACTIVATED` / `NEED_LTE_ACTIVATED` as the
-//! sample does through `lte_lc` (`AT+CFUN=4` / `AT+CFUN=1` and the attach delay), and powers
-//! the device on and off.
+//! The device in virtual time: it executes the client's actions (AT lines on the modem,
+//! requests on the link, settings into flash), drives the sample application
+//! ([`provlab_client::app::SampleApp`]: `AT+CFUN=4` / `AT+CFUN=1` around command execution,
+//! the attach delay, `nrf_provisioning_init` after the first attach, the v2.9 reboot after
+//! DONE) with the application's timer on the agenda, and powers the device on and off.
 
+use std::time::Duration;
+
+use provlab_client::app::{AppAction, AppLog};
 use provlab_client::{Action, AtReply, Client, Event, Input, Timestamp};
 use provlab_proto::records::{decode_responses, Command};
 
@@ -302,35 +305,16 @@ impl World {
             format!("event {event}"),
         );
         self.devices[dev].events.push((now, event.clone()));
-        match event {
-            Event::NeedLteDeactivated => {
-                self.app_at(dev, "AT+CFUN=4");
-                self.feed(dev, Input::NetworkDown);
-            }
-            Event::NeedLteActivated => {
-                self.app_at(dev, "AT+CFUN=1");
-                let boot = self.devices[dev].boot;
-                self.agenda.schedule(
-                    now.saturating_add(duration_ms(self.config.attach_delay)),
-                    Due::NetworkUp { dev, boot },
-                );
-            }
-            Event::FailedDeviceNotClaimed { token } => self.devices[dev].token = token,
-            _ => {}
+        self.devices[dev].app.on_event(Timestamp(now), &event);
+        if let Event::FailedDeviceNotClaimed { token } = event {
+            self.devices[dev].token = token;
         }
+        self.run_app(dev);
+        self.pump(dev);
     }
 
-    pub(super) fn network_up(&mut self, dev: usize) {
-        let name = self.devices[dev].name.clone();
-        self.transcript
-            .note(self.now_ms, Lane::App(name), "LTE attached");
-        let time = self.devices[dev].modem.network_time();
-        self.feed(dev, Input::NetworkTime(time));
-        self.feed(dev, Input::NetworkUp);
-    }
-
-    /// Power on: a new boot; the application brings LTE up and initialises the client when
-    /// attached.
+    /// Power on: a new boot with a fresh client; the application starts (LTE up, the
+    /// client initialised when attached).
     pub(super) fn power_on(&mut self, dev: usize) {
         let now = self.now_ms;
         let seed = super::derive(
@@ -341,6 +325,7 @@ impl World {
         let d = &mut self.devices[dev];
         d.boot += 1;
         d.powered = true;
+        d.app_due = None;
         let boot = d.boot;
         let name = d.name.clone();
         d.client = Some(Client::new(
@@ -350,37 +335,20 @@ impl World {
         ));
         self.transcript
             .note(now, Lane::Power(name), format!("power on (boot {boot})"));
-        self.app_at(dev, "AT+CFUN=1");
-        self.agenda.schedule(
-            now.saturating_add(duration_ms(self.config.attach_delay)),
-            Due::Attached { dev, boot },
-        );
+        self.devices[dev].app.boot(Timestamp(now));
+        self.run_app(dev);
+        self.pump(dev);
     }
 
-    /// LTE attached after boot: `nrf_provisioning_init`, then a deferred trigger.
-    pub(super) fn attached(&mut self, dev: usize) {
+    /// The application's timer is due: an LTE attach.
+    pub(super) fn app_timer(&mut self, dev: usize) {
         let now = self.now_ms;
-        let name = self.devices[dev].name.clone();
-        self.transcript.note(
-            now,
-            Lane::App(name.clone()),
-            "LTE attached, nrf_provisioning_init",
-        );
-        let time = self.devices[dev].modem.network_time();
         let d = &mut self.devices[dev];
-        let trigger = std::mem::take(&mut d.pending_trigger);
-        let Some(client) = d.client.as_mut() else {
-            return;
-        };
-        let _ = client.handle(Timestamp(now), Input::NetworkTime(time));
-        let mut result = client.init(Timestamp(now));
-        if result.is_ok() && trigger {
-            result = client.trigger_manually(Timestamp(now));
+        if d.app_due == Some(now) {
+            d.app_due = None;
         }
-        if let Err(e) = result {
-            self.transcript
-                .note(now, Lane::App(name), format!("client API refused: {e}"));
-        }
+        d.app.handle_timeout(Timestamp(now));
+        self.run_app(dev);
         self.pump(dev);
     }
 
@@ -393,13 +361,86 @@ impl World {
             Err(e) => format!("modem reboot failed: {e}"),
         };
         self.transcript.note(now, Lane::Modem(name), note);
-        self.feed(dev, Input::NetworkDown);
-        self.app_at(dev, "AT+CFUN=1");
-        let boot = self.devices[dev].boot;
-        self.agenda.schedule(
-            now.saturating_add(duration_ms(self.config.attach_delay)),
-            Due::NetworkUp { dev, boot },
-        );
+        self.devices[dev].app.modem_rebooted(Timestamp(now));
+        self.run_app(dev);
+        self.pump(dev);
+    }
+
+    /// Performs the application's queued actions (the client's stay queued), then puts its
+    /// timer on the agenda.
+    fn run_app(&mut self, dev: usize) {
+        // Bounded: the application queues a handful of actions per input.
+        for _ in 0..100 {
+            let Some(action) = self.devices[dev].app.poll_action() else {
+                break;
+            };
+            self.app_act(dev, action);
+            if !self.devices[dev].powered {
+                return;
+            }
+        }
+        let d = &mut self.devices[dev];
+        if let Some(at) = d.app.poll_timeout() {
+            let at = at.as_millis();
+            if d.app_due != Some(at) {
+                d.app_due = Some(at);
+                let boot = d.boot;
+                self.agenda.schedule(at, Due::App { dev, boot });
+            }
+        }
+    }
+
+    fn app_act(&mut self, dev: usize, action: AppAction) {
+        let now = self.now_ms;
+        let name = self.devices[dev].name.clone();
+        match action {
+            AppAction::Log(AppLog::Attached { first }) => {
+                let era = self.devices[dev].app.config().era;
+                let note = if first && !era.init_before_attach() {
+                    "LTE attached, nrf_provisioning_init"
+                } else {
+                    "LTE attached"
+                };
+                self.transcript.note(now, Lane::App(name), note);
+            }
+            // The power lane notes the boot; world devices come with their credentials.
+            AppAction::Log(AppLog::Booted) | AppAction::ProvisionRootCa => {}
+            AppAction::ModemAt(line) => {
+                self.app_at(dev, &line);
+            }
+            AppAction::Client(input) => self.handle_input(dev, input),
+            AppAction::ClientNetworkTime => {
+                let time = self.devices[dev].modem.network_time();
+                self.handle_input(dev, Input::NetworkTime(time));
+            }
+            AppAction::InitClient => self.init_client(dev),
+            AppAction::Reboot => {
+                self.devices[dev].next_off = Some(Duration::ZERO);
+                self.cut_power(dev, "warm reboot after DONE (v2.9 sample)");
+            }
+        }
+    }
+
+    /// `nrf_provisioning_init`, then a trigger deferred while the device was booting.
+    fn init_client(&mut self, dev: usize) {
+        let now = Timestamp(self.now_ms);
+        let name = self.devices[dev].name.clone();
+        let d = &mut self.devices[dev];
+        let trigger = std::mem::take(&mut d.pending_trigger);
+        let Some(client) = d.client.as_mut() else {
+            return;
+        };
+        let mut result = client.init(now);
+        if result.is_ok() && trigger {
+            result = client.trigger_manually(now);
+        }
+        if let Err(e) = result {
+            self.transcript.note(
+                self.now_ms,
+                Lane::App(name),
+                format!("client API refused: {e}"),
+            );
+        }
     }
 
     /// Counts a report about to be sent against the armed "before report" cuts; whether one
@@ -441,5 +482,53 @@ impl World {
             now.saturating_add(duration_ms(off)),
             Due::PowerOn { dev, boot },
         );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use provlab_client::Generation;
+    use provlab_server::domain::commands::{CommandRequest, Finished};
+
+    use super::super::{DeviceSpec, World, WorldConfig};
+
+    fn finished_run(generation: Generation) -> (World, String) {
+        let mut world = World::new(WorldConfig::new(3)).unwrap();
+        let dk1 = world
+            .add_device(DeviceSpec::new("dk1").generation(generation))
+            .unwrap();
+        world.claim(dk1, &["lab"]).unwrap();
+        world
+            .add_command(dk1, CommandRequest::Finished(Finished {}))
+            .unwrap();
+        world.trigger(dk1).unwrap();
+        world.advance(Duration::from_secs(30));
+        let text = world.transcript().to_text();
+        (world, text)
+    }
+
+    #[test]
+    fn a_v2_9_device_goes_offline_and_reboots_after_done() {
+        let (world, text) = finished_run(Generation::V2_9);
+        let dk1 = world.device_id("dk1").unwrap();
+        assert!(world.event_names(dk1).contains(&"DONE"), "{text}");
+        let done = text.find("event DONE").unwrap();
+        let off = done + text[done..].find("AT+CFUN=4").unwrap();
+        let reboot = off + text[off..].find("warm reboot after DONE").unwrap();
+        let boot2 = reboot + text[reboot..].find("power on (boot 2)").unwrap();
+        // The new boot brings LTE back up.
+        assert!(text[boot2..].contains("AT+CFUN=1"), "{text}");
+    }
+
+    #[test]
+    fn a_current_device_does_not_reboot_after_done() {
+        let (world, text) = finished_run(Generation::Current);
+        let dk1 = world.device_id("dk1").unwrap();
+        assert!(world.event_names(dk1).contains(&"DONE"), "{text}");
+        assert!(!text.contains("warm reboot"), "{text}");
+        assert!(!text.contains("power on (boot 2)"), "{text}");
     }
 }

@@ -1,12 +1,13 @@
 //! One simulated device: its modem, its flash (modem NVM image and the settings store on
-//! one power-cut-aware [`MemFs`]), the provisioning client while powered, and what the
-//! world observed of it.
+//! one power-cut-aware [`MemFs`]), the provisioning client while powered with the sample
+//! application around it, and what the world observed of it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use provlab_client::{AttestationToken, Client, Event, StoredSettings};
+use provlab_client::app::{AppConfig, Era, SampleApp};
+use provlab_client::{AttestationToken, Client, Event, Generation, StoredSettings};
 use provlab_proto::records::{Command, Response};
 
 use super::config::{DeviceSpec, ModemSource, RootCa};
@@ -125,6 +126,10 @@ pub(crate) struct Device {
     /// The same flash as [`MemFs`], for power cuts during NVM writes.
     pub flash_mem: Arc<Mutex<MemFs>>,
     pub client: Option<Client>,
+    /// The sample application around the client (restarted at every boot).
+    pub app: SampleApp,
+    /// When the application's timer is on the agenda (so it is scheduled once).
+    pub app_due: Option<u64>,
     pub boot: u64,
     pub powered: bool,
     pub pending_trigger: bool,
@@ -153,13 +158,15 @@ impl std::fmt::Debug for Device {
 }
 
 impl Device {
-    /// Builds the device's modem on a fresh flash holding the preloaded credentials.
+    /// Builds the device's modem on a fresh flash holding the preloaded credentials, and
+    /// its application with LTE attaching `attach_delay` after `AT+CFUN=1`.
     pub fn build(
         spec: DeviceSpec,
         index: usize,
         world_seed: u64,
         lab_ca: &str,
         first_mid: u16,
+        attach_delay: std::time::Duration,
     ) -> Result<Self, WorldError> {
         let modem_err = |reason: String| WorldError::Modem {
             device: spec.name.clone(),
@@ -200,12 +207,15 @@ impl Device {
         .network_time(spec.network_time)
         .nvm(store);
         let modem = Modem::new(config).map_err(|e| modem_err(e.to_string()))?;
+        let era = app_era(spec.effective_client_config().generation);
         let device = Device {
             name: spec.name.clone(),
             modem,
             flash,
             flash_mem,
             client: None,
+            app: SampleApp::new(AppConfig::new(era, attach_delay)),
+            app_due: None,
             boot: 0,
             powered: false,
             pending_trigger: false,
@@ -284,5 +294,15 @@ impl Device {
         let mid = self.next_mid;
         self.next_mid = self.next_mid.wrapping_add(1);
         mid
+    }
+}
+
+/// The sample era a world device's application follows: the world has no console, so a
+/// current-generation device gets the \[B\] boot order (`nrf_provisioning_init` after the
+/// first attach), and a v2.9 one the \[A\] sample (warm reboot after DONE).
+pub(crate) fn app_era(generation: Generation) -> Era {
+    match generation {
+        Generation::V2_9 => Era::V2_9,
+        Generation::Current => Era::V3_0,
     }
 }

@@ -97,10 +97,8 @@ enum Due {
     },
     /// The modem rebooted on a fault after answering.
     ModemReboot { dev: usize, boot: u64 },
-    /// LTE attached after boot: the application initialises the client.
-    Attached { dev: usize, boot: u64 },
-    /// LTE is back after `NEED_LTE_ACTIVATED`.
-    NetworkUp { dev: usize, boot: u64 },
+    /// The sample application's timer (an LTE attach, after boot or `NEED_LTE_ACTIVATED`).
+    App { dev: usize, boot: u64 },
     /// A scheduled power cut.
     PowerCut { dev: usize, boot: u64 },
     /// Power returns.
@@ -189,6 +187,7 @@ impl World {
             self.config.seed,
             &self.host.lab_ca,
             mid_rng.u16(),
+            self.config.attach_delay,
         )?;
         self.host.register(device.modem.identity());
         self.transcript.add_device(&device.name);
@@ -451,14 +450,9 @@ impl World {
                     self.modem_reboot(dev);
                 }
             }
-            Due::Attached { dev, boot } => {
+            Due::App { dev, boot } => {
                 if self.live(dev, boot) {
-                    self.attached(dev);
-                }
-            }
-            Due::NetworkUp { dev, boot } => {
-                if self.live(dev, boot) {
-                    self.network_up(dev);
+                    self.app_timer(dev);
                 }
             }
             Due::PowerCut { dev, boot } => {

@@ -1,0 +1,154 @@
+//! Team members, their roles and their API keys.
+//!
+//! An API key belongs to exactly one member. Only the SHA-256 of a key is stored (in state and
+//! in events), so neither a database file nor an event log gives keys away.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::ids::MemberId;
+use crate::time::Timestamp;
+
+/// A member's role in the team, from least to most privileged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads what it may see.
+    Viewer,
+    /// Claims devices and edits configurations of devices claimed by editors.
+    Editor,
+    /// Sees and edits every device; manages rules and members.
+    Admin,
+    /// Like an admin, and the only role that may manage owners.
+    Owner,
+}
+
+impl Role {
+    /// All roles, least privileged first.
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
+
+    /// The role's name as the REST API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role {s:?}; expected viewer, editor, admin or owner"))
+    }
+}
+
+/// The stored form of an API key: lower-case hex SHA-256 of the key text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct KeyHash(String);
+
+impl KeyHash {
+    /// Hashes a presented key.
+    pub fn of(key: &str) -> Self {
+        Self(hex::encode(Sha256::digest(key.as_bytes())))
+    }
+
+    /// The hex digest.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A short public handle for the key (first 16 hex digits of the hash), used to name a
+    /// key for revocation without showing the key.
+    pub fn key_id(&self) -> &str {
+        self.0.get(..16).unwrap_or(&self.0)
+    }
+}
+
+/// One API key of a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyRecord {
+    /// The key's hash.
+    pub hash: KeyHash,
+    /// When it was issued.
+    pub created_at: Timestamp,
+}
+
+/// A team member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    /// The member's id (name).
+    pub id: MemberId,
+    /// The member's role.
+    pub role: Role,
+    /// The member's API keys (hashes only).
+    pub api_keys: Vec<ApiKeyRecord>,
+    /// When the member was added.
+    pub created_at: Timestamp,
+}
+
+/// Who is calling, once an API key has been authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The member.
+    pub member: MemberId,
+    /// The member's role at the time of the call.
+    pub role: Role,
+}
+
+/// Checks a caller-chosen API key: 16 to 128 printable ASCII characters without spaces, so
+/// that it fits an `Authorization: Bearer` header unchanged.
+pub fn validate_api_key(key: &str) -> Result<(), String> {
+    if !(16..=128).contains(&key.len()) {
+        return Err("an API key must be 16 to 128 characters long".into());
+    }
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("an API key may only contain printable ASCII without spaces".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_order_and_parse() {
+        assert!(Role::Viewer < Role::Editor && Role::Editor < Role::Admin);
+        assert!(Role::Admin < Role::Owner);
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("root".parse::<Role>().is_err());
+        assert_eq!(serde_json::to_string(&Role::Admin).unwrap(), "\"admin\"");
+    }
+
+    #[test]
+    fn keys_are_hashed() {
+        let h = KeyHash::of("secret-key-0123456789");
+        assert_eq!(h.as_str().len(), 64);
+        assert!(!h.as_str().contains("secret"));
+        assert_eq!(h.key_id().len(), 16);
+        assert!(validate_api_key("short").is_err());
+        assert!(validate_api_key("with space 0123456789").is_err());
+        assert!(validate_api_key("olivia-key-0123456789").is_ok());
+    }
+}

@@ -1,0 +1,227 @@
+//! Team members and API keys.
+
+use super::{Outcome, Service};
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::MemberId;
+use crate::members::{validate_api_key, Caller, KeyHash, Member, Role};
+use crate::permissions::{decide, Operation};
+use crate::time::Timestamp;
+
+impl Service {
+    /// Adds a member without authentication, for configuration and scenario set-up (the REST
+    /// API never exposes it). `api_key` is used as given (it must satisfy
+    /// [`validate_api_key`]) or, when `None`, generated; the key text is returned once.
+    pub fn setup_member(
+        &mut self,
+        now: Timestamp,
+        name: &str,
+        role: Role,
+        api_key: Option<&str>,
+    ) -> Result<Outcome<String>> {
+        let member = MemberId::new(name).map_err(|r| Error::invalid("name", r))?;
+        if let Some(key) = api_key {
+            validate_api_key(key).map_err(|r| Error::invalid("apiKey", r))?;
+        }
+        if self.state.members.contains_key(&member) {
+            return Err(Error::conflict(format!("member {member} already exists")));
+        }
+        if api_key.is_some_and(|k| self.state.key_index.contains_key(&KeyHash::of(k))) {
+            return Err(Error::conflict("that API key is already in use"));
+        }
+        self.transact(|s, events| {
+            s.emit(
+                events,
+                Event::MemberAdded {
+                    at: now,
+                    member: member.clone(),
+                    role,
+                },
+            )?;
+            s.issue_key(now, events, &member, api_key)
+        })
+    }
+
+    /// Adds a member with a generated API key (admins and owners; only owners add owners).
+    pub fn add_member(
+        &mut self,
+        now: Timestamp,
+        api_key: Option<&str>,
+        name: &str,
+        role: Role,
+    ) -> Result<Outcome<String>> {
+        self.authorize(api_key, Operation::ManageMember { target: role })?;
+        self.setup_member(now, name, role, None)
+    }
+
+    /// Changes a member's role. The team keeps at least one owner.
+    pub fn change_role(
+        &mut self,
+        now: Timestamp,
+        api_key: Option<&str>,
+        member: &MemberId,
+        role: Role,
+    ) -> Result<Outcome<()>> {
+        let caller = self.authenticate(api_key)?;
+        let current = self.member_role(member)?;
+        decide(
+            caller.role,
+            Operation::ManageMember {
+                target: current.max(role),
+            },
+            None,
+        )
+        .map_err(|d| Error::forbidden(d.0))?;
+        if current == Role::Owner && role != Role::Owner {
+            self.keep_an_owner(member)?;
+        }
+        self.transact(|s, events| {
+            s.emit(
+                events,
+                Event::MemberRoleChanged {
+                    at: now,
+                    member: member.clone(),
+                    role,
+                },
+            )
+        })
+    }
+
+    /// Removes a member and their keys. The team keeps at least one owner.
+    pub fn remove_member(
+        &mut self,
+        now: Timestamp,
+        api_key: Option<&str>,
+        member: &MemberId,
+    ) -> Result<Outcome<()>> {
+        let caller = self.authenticate(api_key)?;
+        let current = self.member_role(member)?;
+        decide(
+            caller.role,
+            Operation::ManageMember { target: current },
+            None,
+        )
+        .map_err(|d| Error::forbidden(d.0))?;
+        if current == Role::Owner {
+            self.keep_an_owner(member)?;
+        }
+        self.transact(|s, events| {
+            s.emit(
+                events,
+                Event::MemberRemoved {
+                    at: now,
+                    member: member.clone(),
+                },
+            )
+        })
+    }
+
+    /// Issues a new generated API key to `member` (oneself: any role; others: as for
+    /// managing them). The key text is returned once; only its hash is kept.
+    pub fn issue_api_key(
+        &mut self,
+        now: Timestamp,
+        api_key: Option<&str>,
+        member: &MemberId,
+    ) -> Result<Outcome<String>> {
+        let caller = self.authenticate(api_key)?;
+        self.check_key_management(&caller, member)?;
+        self.transact(|s, events| s.issue_key(now, events, member, None))
+    }
+
+    /// Revokes the key of `member` whose key id ([`KeyHash::key_id`]) is `key_id`.
+    pub fn revoke_api_key(
+        &mut self,
+        now: Timestamp,
+        api_key: Option<&str>,
+        member: &MemberId,
+        key_id: &str,
+    ) -> Result<Outcome<()>> {
+        let caller = self.authenticate(api_key)?;
+        self.check_key_management(&caller, member)?;
+        let hash = self
+            .state
+            .members
+            .get(member)
+            .and_then(|m| m.api_keys.iter().find(|k| k.hash.key_id() == key_id))
+            .map(|k| k.hash.clone())
+            .ok_or_else(|| Error::not_found(format!("API key {key_id} of {member}")))?;
+        self.transact(|s, events| {
+            s.emit(
+                events,
+                Event::ApiKeyRevoked {
+                    at: now,
+                    member: member.clone(),
+                    hash,
+                },
+            )
+        })
+    }
+
+    /// Lists the team's members (admins and owners).
+    pub fn list_members(&self, api_key: Option<&str>) -> Result<Vec<&Member>> {
+        self.authorize(api_key, Operation::ListMembers)?;
+        Ok(self.state.members.values().collect())
+    }
+
+    fn member_role(&self, member: &MemberId) -> Result<Role> {
+        self.state
+            .members
+            .get(member)
+            .map(|m| m.role)
+            .ok_or_else(|| Error::not_found(format!("member {member}")))
+    }
+
+    fn keep_an_owner(&self, leaving: &MemberId) -> Result<()> {
+        let others = self
+            .state
+            .members
+            .values()
+            .filter(|m| m.role == Role::Owner && m.id != *leaving)
+            .count();
+        if others == 0 {
+            Err(Error::conflict("the team must keep at least one owner"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_key_management(&self, caller: &Caller, member: &MemberId) -> Result<()> {
+        let op = if *member == caller.member {
+            Operation::ManageOwnKeys
+        } else {
+            Operation::ManageMember {
+                target: self.member_role(member)?,
+            }
+        };
+        decide(caller.role, op, None).map_err(|d| Error::forbidden(d.0))?;
+        self.member_role(member).map(|_| ())
+    }
+
+    fn issue_key(
+        &mut self,
+        now: Timestamp,
+        events: &mut Vec<Event>,
+        member: &MemberId,
+        given: Option<&str>,
+    ) -> Result<String> {
+        let key = match given {
+            Some(k) => k.to_owned(),
+            None => self.ids.api_key(self.state.draws),
+        };
+        let hash = KeyHash::of(&key);
+        if self.state.key_index.contains_key(&hash) {
+            return Err(Error::conflict("that API key is already in use"));
+        }
+        self.emit(
+            events,
+            Event::ApiKeyIssued {
+                at: now,
+                member: member.clone(),
+                hash,
+                generated: given.is_none(),
+            },
+        )?;
+        Ok(key)
+    }
+}

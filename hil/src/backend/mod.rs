@@ -1,0 +1,636 @@
+//! The HIL backend: plays a scenario on leased boards (real or virtual) against a lab
+//! service started for the run, through the harness's [`Backend`] trait, so the same
+//! scenario files run in simulation and on hardware.
+//!
+//! Per scenario run: the lab service starts ([`crate::lab`]); the board provider leases one
+//! board per scenario device and points it at the service; the service's starting state and
+//! every owner action go over REST ([`crate::service`], dispatched by the harness); each
+//! board's root CA sec tag gets the scenario's root CA (the lab's unless the scenario says
+//! otherwise); a `trigger` is `nrf_provisioning now` on the console; waiting polls the
+//! consoles (decoded into client events) and the service's REST view until the condition
+//! holds or the deadline (scaled by the boards' clock speed) passes.
+//!
+//! Failures are classified: a board error of the rig ([`BoardError::Infrastructure`]: port
+//! gone, probe error, no output before a deadline) is recorded in [`Attempts`] so the run
+//! can retry the scenario once on another board; anything else is the product's.
+
+pub mod board;
+pub mod console_board;
+pub mod rack_provider;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use provlab_harness::observation::{DeviceObservation, ObservedEvent};
+use provlab_harness::owner::{default_actor, owner_step, set_up_service};
+use provlab_harness::scenario::{CredentialType, Scenario, Step};
+use provlab_harness::transcript::{Entry, EntryKind, Lane};
+use provlab_harness::{
+    Backend, BackendError, BackendFactory, Capabilities, Capability, Duration, Observation,
+    StepOutcome, Transcript, WaitOutcome,
+};
+use provlab_server::api_client::ApiClient;
+
+pub use board::{BoardError, BoardLink, BoardOutput};
+
+use crate::clock::RunClock;
+use crate::lab::{LabServer, LabServiceConfig};
+use crate::service::{observe, LabContent, LabService, TokenSource};
+
+/// How long a console poll waits for output in one round of a wait.
+const POLL_ROUND: StdDuration = StdDuration::from_millis(100);
+
+/// Where the boards of a run come from: the rack (leases, flashing, consoles) or, in tests,
+/// scripted boards.
+pub trait BoardProvider: Send + Sync {
+    /// A short name for reports (`"hil"`).
+    fn name(&self) -> &str {
+        "hil"
+    }
+
+    /// Where this run's lab service listens and what its certificate names.
+    fn lab_config(&self) -> LabServiceConfig;
+
+    /// How many times faster than the wall clock the boards' clocks run (1 on hardware).
+    fn speed(&self) -> u32;
+
+    /// What the boards cannot do (e.g. no power control in the rack), with reasons.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Leases and prepares one board per scenario device (by the device's name), pointed at
+    /// the lab service at `service`. Dropping a link releases its board.
+    fn acquire(
+        &self,
+        scenario: &Scenario,
+        seed: u64,
+        service: &LabEndpoints,
+    ) -> Result<LeasedBoards, BoardError>;
+}
+
+/// The boards of a run, by the scenario device each runs.
+pub type LeasedBoards = Vec<(String, Box<dyn BoardLink>)>;
+
+/// The lab service's device endpoints as the boards reach them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabEndpoints {
+    /// The host boards connect to (the lab hostname, or 127.0.0.1 for virtual boards).
+    pub host: String,
+    /// The HTTPS port.
+    pub https_port: u16,
+    /// The CoAP/DTLS port.
+    pub coap_port: u16,
+    /// The lab root CA (PEM).
+    pub root_ca: String,
+}
+
+/// One attempt at a scenario, as the reports list them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The boards it ran on (rack ids).
+    pub boards: Vec<String>,
+    /// The infrastructure failure that ended it, if one did.
+    pub infrastructure: Option<String>,
+}
+
+/// Every attempt of a run, shared between the backends and the run that retries.
+#[derive(Debug, Clone, Default)]
+pub struct Attempts(Arc<Mutex<Vec<Attempt>>>);
+
+impl Attempts {
+    /// Records an attempt.
+    pub fn push(&self, attempt: Attempt) {
+        if let Ok(mut all) = self.0.lock() {
+            all.push(attempt);
+        }
+    }
+
+    /// Every attempt so far.
+    pub fn all(&self) -> Vec<Attempt> {
+        self.0.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    /// The last attempt of `scenario`.
+    pub fn last_of(&self, scenario: &str) -> Option<Attempt> {
+        self.all()
+            .into_iter()
+            .rev()
+            .find(|a| a.scenario == scenario)
+    }
+}
+
+/// Creates [`HilBackend`]s on one board provider, sharing the attempts record.
+#[derive(Clone)]
+pub struct HilBackendFactory {
+    provider: Arc<dyn BoardProvider>,
+    attempts: Attempts,
+}
+
+impl HilBackendFactory {
+    /// A factory of backends on `provider`'s boards.
+    pub fn new(provider: Arc<dyn BoardProvider>) -> Self {
+        Self {
+            provider,
+            attempts: Attempts::default(),
+        }
+    }
+
+    /// Every attempt made by its backends.
+    pub fn attempts(&self) -> &Attempts {
+        &self.attempts
+    }
+}
+
+impl BackendFactory for HilBackendFactory {
+    fn name(&self) -> &str {
+        "hil"
+    }
+
+    fn create(&self) -> Result<Box<dyn Backend>, BackendError> {
+        Ok(Box::new(HilBackend::new(
+            self.provider.clone(),
+            self.attempts.clone(),
+        )))
+    }
+}
+
+/// One scenario run on hardware (see the module docs).
+pub struct HilBackend {
+    provider: Arc<dyn BoardProvider>,
+    attempts: Attempts,
+    run: Option<HilRun>,
+    clock: RunClock,
+}
+
+impl std::fmt::Debug for HilBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HilBackend")
+            .field("boards", &self.run.as_ref().map(|r| r.board_ids()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state of a run once set up.
+struct HilRun {
+    scenario: String,
+    // Dropped last: the boards first (their leases), then the service.
+    service: LabService,
+    boards: BTreeMap<String, Box<dyn BoardLink>>,
+    events: BTreeMap<String, Vec<ObservedEvent>>,
+    transcript: Transcript,
+    owner_entries_seen: usize,
+    default_actor: String,
+    /// The run's lab service, kept running until the run ends (dropped last).
+    _lab: LabServer,
+}
+
+impl HilRun {
+    fn board_ids(&self) -> Vec<String> {
+        self.boards.values().map(|b| b.id().to_owned()).collect()
+    }
+}
+
+/// Reads tokens over the boards' consoles for the claims of the service's set-up.
+struct Consoles<'a> {
+    boards: &'a mut BTreeMap<String, Box<dyn BoardLink>>,
+    infrastructure: &'a mut Option<String>,
+}
+
+impl TokenSource for Consoles<'_> {
+    fn attestation_token(&mut self, device: &str) -> Result<String, BackendError> {
+        let board = self
+            .boards
+            .get_mut(device)
+            .ok_or_else(|| BackendError::Failed(format!("no board runs device `{device}`")))?;
+        board.attestation_token().map_err(|e| {
+            if e.is_infrastructure() {
+                *self.infrastructure = Some(e.to_string());
+            }
+            BackendError::Failed(format!("device `{device}` ({}): {e}", board.id()))
+        })
+    }
+}
+
+impl HilBackend {
+    /// A backend drawing boards from `provider`, recording its attempt in `attempts`.
+    pub fn new(provider: Arc<dyn BoardProvider>, attempts: Attempts) -> Self {
+        let clock = RunClock::start(provider.speed());
+        Self {
+            provider,
+            attempts,
+            run: None,
+            clock,
+        }
+    }
+
+    fn run(&mut self) -> Result<&mut HilRun, BackendError> {
+        self.run
+            .as_mut()
+            .ok_or_else(|| BackendError::Failed("the backend was not set up".to_owned()))
+    }
+
+    /// Records the attempt with `infrastructure` as its end, and turns `error` into the
+    /// backend error the runner reports.
+    fn infrastructure(
+        &self,
+        scenario: &str,
+        boards: Vec<String>,
+        error: &BoardError,
+    ) -> BackendError {
+        self.attempts.push(Attempt {
+            scenario: scenario.to_owned(),
+            boards,
+            infrastructure: Some(error.to_string()),
+        });
+        BackendError::Failed(error.to_string())
+    }
+
+    fn set_up(&mut self, scenario: &Scenario, seed: u64) -> Result<HilRun, BackendError> {
+        let name = scenario.name.get().clone();
+        let lab = LabServer::start(&self.provider.lab_config()).map_err(|e| {
+            self.infrastructure(
+                &name,
+                Vec::new(),
+                &BoardError::Infrastructure(e.to_string()),
+            )
+        })?;
+        let bound = lab.bound().clone();
+        let endpoints = LabEndpoints {
+            host: self
+                .provider
+                .lab_config()
+                .hostnames
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "127.0.0.1".to_owned()),
+            https_port: bound.https.map_or(0, |a| a.port()),
+            coap_port: bound.coap.map_or(0, |a| a.port()),
+            root_ca: lab.root_ca().to_owned(),
+        };
+        let boards = self
+            .provider
+            .acquire(scenario, seed, &endpoints)
+            .map_err(|e| match &e {
+                BoardError::Infrastructure(_) => self.infrastructure(&name, Vec::new(), &e),
+                BoardError::Product(m) => BackendError::Setup(m.clone()),
+            })?;
+        let mut boards: BTreeMap<String, Box<dyn BoardLink>> = boards.into_iter().collect();
+        let ids: Vec<String> = boards.values().map(|b| b.id().to_owned()).collect();
+        let content =
+            LabContent::new(lab.root_ca()).map_err(|e| BackendError::Setup(e.to_string()))?;
+        // Each board's root CA: the scenario's, else the lab's.
+        for device in &scenario.devices {
+            let board = boards.get_mut(device.name.get()).ok_or_else(|| {
+                BackendError::Setup(format!("no board for device `{}`", device.name.get()))
+            })?;
+            let wanted = device
+                .credentials
+                .iter()
+                .find(|c| c.kind == CredentialType::RootCa)
+                .and_then(|c| c.content.as_ref())
+                .map(|c| content.resolve(c))
+                .transpose()?
+                .unwrap_or_else(|| lab.root_ca().to_owned());
+            board.ensure_root_ca(&wanted).map_err(|e| match &e {
+                BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
+                BoardError::Product(m) => BackendError::Setup(format!(
+                    "device `{}`: installing the root CA: {m}",
+                    device.name.get()
+                )),
+            })?;
+        }
+        let api =
+            ApiClient::new(&lab.rest_url()).map_err(|e| BackendError::Setup(e.to_string()))?;
+        let mut service = LabService::connect(api, lab.owner_key(), content, self.clock)?;
+        let mut infrastructure = None;
+        let setup = {
+            let mut tokens = Consoles {
+                boards: &mut boards,
+                infrastructure: &mut infrastructure,
+            };
+            set_up_service(&mut service.actions(&mut tokens), scenario)
+        };
+        if let Some(failure) = infrastructure {
+            return Err(self.infrastructure(&name, ids, &BoardError::Infrastructure(failure)));
+        }
+        setup?;
+        // Devices nobody claimed yet are still known by their tokens (for claim steps and
+        // observations).
+        for device in &scenario.devices {
+            if service.device_id(device.name.get()).is_none() {
+                let mut tokens = Consoles {
+                    boards: &mut boards,
+                    infrastructure: &mut None,
+                };
+                let token = tokens.attestation_token(device.name.get())?;
+                service.learn_device(device.name.get(), &token)?;
+            }
+        }
+        Ok(HilRun {
+            scenario: name,
+            service,
+            boards,
+            events: BTreeMap::new(),
+            transcript: Transcript::new(),
+            owner_entries_seen: 0,
+            default_actor: default_actor(scenario),
+            _lab: lab,
+        })
+    }
+
+    /// Reads every board's output once (waiting at most `wait` on the first), recording
+    /// events and lines in the transcript.
+    fn pump(&mut self, wait: StdDuration) -> Result<(), BackendError> {
+        let now = self.clock.now_ms();
+        let attempts = self.attempts.clone();
+        let run = self.run()?;
+        copy_owner_log(run);
+        let mut first = true;
+        let ids = run.board_ids();
+        let devices: Vec<String> = run.boards.keys().cloned().collect();
+        for device in devices {
+            let Some(board) = run.boards.get_mut(&device) else {
+                continue;
+            };
+            let outputs = match board.poll(if first { wait } else { StdDuration::ZERO }) {
+                Ok(o) => o,
+                Err(e) => {
+                    if e.is_infrastructure() {
+                        attempts.push(Attempt {
+                            scenario: run.scenario.clone(),
+                            boards: ids,
+                            infrastructure: Some(e.to_string()),
+                        });
+                    }
+                    return Err(BackendError::Failed(format!(
+                        "device `{device}` ({}): {e}",
+                        board.id()
+                    )));
+                }
+            };
+            first = false;
+            let lane = Lane::Client(device.clone());
+            for output in outputs {
+                match output {
+                    BoardOutput::Event { event, detail } => {
+                        let text = match &detail {
+                            Some(d) => format!("{event} {d}"),
+                            None => event.to_string(),
+                        };
+                        run.transcript
+                            .push(Entry::on(now, lane.clone(), EntryKind::Event, text));
+                        run.events
+                            .entry(device.clone())
+                            .or_default()
+                            .push(ObservedEvent {
+                                at_ms: now,
+                                event,
+                                detail,
+                            });
+                    }
+                    BoardOutput::Booted => run.transcript.push(Entry::on(
+                        now,
+                        Lane::Modem(device.clone()),
+                        EntryKind::Note,
+                        "booted",
+                    )),
+                    BoardOutput::Line(line) => run.transcript.push(Entry::on(
+                        now,
+                        lane.clone(),
+                        EntryKind::Note,
+                        format!("console: {line}"),
+                    )),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every device as the service and the consoles show it now.
+    fn observation(&mut self) -> Result<Observation, BackendError> {
+        let now_ms = self.clock.now_ms();
+        let run = self.run()?;
+        let mut devices = BTreeMap::new();
+        for device in run.boards.keys() {
+            let mut seen: DeviceObservation = observe::device(&run.service, device)?;
+            seen.events = run.events.get(device).cloned().unwrap_or_default();
+            devices.insert(device.clone(), seen);
+        }
+        Ok(Observation { now_ms, devices })
+    }
+}
+
+/// Moves the owner calls made since the last copy into the transcript.
+fn copy_owner_log(run: &mut HilRun) {
+    let log = run.service.log();
+    for entry in log.iter().skip(run.owner_entries_seen) {
+        run.transcript.push(entry.clone());
+    }
+    run.owner_entries_seen = log.len();
+}
+
+impl Backend for HilBackend {
+    fn name(&self) -> &str {
+        "hil"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let hardware = "a real modem and network are not scripted on hardware";
+        let mut caps = self
+            .provider
+            .capabilities()
+            .without(
+                Capability::ModemFaults,
+                format!("modem answers cannot be replaced: {hardware}"),
+            )
+            .without(
+                Capability::LinkFaults,
+                format!("no link emulator in the rack: {hardware}"),
+            )
+            .without(
+                Capability::ServiceFaults,
+                "forced service answers are not wired to the HIL run yet",
+            )
+            .without(
+                Capability::HandshakeFaults,
+                "the lab service presents one certificate",
+            )
+            .without(
+                Capability::PowerCut,
+                "power cannot be cut at a point of the client's work",
+            )
+            .without(
+                Capability::NetworkTimeControl,
+                "the network gives the modem its time",
+            )
+            .without(Capability::ClockJump, "the modem's clock cannot be moved")
+            .without(
+                Capability::NvmInspection,
+                "credential listing over the console is not wired yet",
+            )
+            .without(Capability::RecordCapture, "records are not on the console");
+        if self.provider.speed() <= 1 {
+            caps = caps.without(Capability::VirtualTime, "boards run in real time");
+        }
+        caps
+    }
+
+    fn setup(&mut self, scenario: &Scenario, seed: u64) -> Result<(), BackendError> {
+        self.clock = RunClock::start(self.provider.speed());
+        let run = self.set_up(scenario, seed)?;
+        self.run = Some(run);
+        self.pump(StdDuration::ZERO)?;
+        Ok(())
+    }
+
+    fn step(&mut self, step: &Step) -> Result<StepOutcome, BackendError> {
+        let clock = self.clock;
+        let attempts = self.attempts.clone();
+        let run = self.run()?;
+        let actor = run.default_actor.clone();
+        let mut infrastructure = None;
+        let outcome = {
+            let HilRun {
+                service, boards, ..
+            } = run;
+            let mut tokens = Consoles {
+                boards,
+                infrastructure: &mut infrastructure,
+            };
+            owner_step(&mut service.actions(&mut tokens), step, Some(&actor))
+        };
+        if let Some(outcome) = outcome {
+            copy_owner_log(run);
+            return outcome;
+        }
+        let board_error = |run: &HilRun, device: &str, e: BoardError| {
+            if e.is_infrastructure() {
+                attempts.push(Attempt {
+                    scenario: run.scenario.clone(),
+                    boards: run.board_ids(),
+                    infrastructure: Some(e.to_string()),
+                });
+            }
+            BackendError::Failed(format!(
+                "device `{device}` on {}: {e}",
+                run.board_ids().join(", ")
+            ))
+        };
+        match step {
+            Step::Trigger(device) => {
+                let device = device.get();
+                let board = run.boards.get_mut(device).ok_or_else(|| {
+                    BackendError::Failed(format!("no board runs device `{device}`"))
+                })?;
+                run.transcript.push(Entry::on(
+                    clock.now_ms(),
+                    Lane::Client(device.clone()),
+                    EntryKind::Note,
+                    "console: nrf_provisioning now",
+                ));
+                if let Err(e) = board.trigger() {
+                    return Err(board_error(run, device, e));
+                }
+            }
+            Step::Advance(d) => {
+                let wall = clock.wall(d.to_std());
+                let until = Instant::now() + wall;
+                while Instant::now() < until {
+                    let left = until.saturating_duration_since(Instant::now());
+                    self.pump(left.min(POLL_ROUND))?;
+                }
+            }
+            Step::PowerCycle(p) => {
+                let device = p.device.get();
+                let board = run.boards.get_mut(device).ok_or_else(|| {
+                    BackendError::Failed(format!("no board runs device `{device}`"))
+                })?;
+                if let Err(e) = board.power_cycle(p.off_for.map(Duration::to_std)) {
+                    return Err(board_error(run, device, e));
+                }
+            }
+            Step::FaultOn(_) | Step::FaultOff(_) => {
+                return Ok(StepOutcome::Skipped {
+                    reason: "faults are not switched on hardware".to_owned(),
+                })
+            }
+            Step::WaitUntil(_) | Step::Expect(_) => {
+                return Err(BackendError::InvalidStep(step.keyword().to_owned()))
+            }
+            Step::AddCommand(_)
+            | Step::Skip(_)
+            | Step::Retry(_)
+            | Step::UpdateCommand(_)
+            | Step::Block(_)
+            | Step::Unblock(_)
+            | Step::Unclaim(_)
+            | Step::CreateRule(_)
+            | Step::ActivateRule(_)
+            | Step::Claim(_) => {
+                return Err(BackendError::Failed(format!(
+                    "owner action `{}` was not dispatched",
+                    step.keyword()
+                )))
+            }
+        }
+        Ok(StepOutcome::Done)
+    }
+
+    fn wait(
+        &mut self,
+        within: Duration,
+        until: &mut dyn FnMut(&Observation) -> bool,
+    ) -> Result<WaitOutcome, BackendError> {
+        let deadline = Instant::now() + self.clock.wall(within.to_std());
+        loop {
+            self.pump(POLL_ROUND)?;
+            let observation = self.observation()?;
+            if until(&observation) {
+                return Ok(WaitOutcome::Met {
+                    at_ms: observation.now_ms,
+                });
+            }
+            if Instant::now() >= deadline {
+                return Ok(WaitOutcome::TimedOut {
+                    at_ms: observation.now_ms,
+                });
+            }
+        }
+    }
+
+    fn observe(&mut self) -> Result<Observation, BackendError> {
+        self.pump(StdDuration::ZERO)?;
+        self.observation()
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    fn transcript(&self) -> Transcript {
+        self.run
+            .as_ref()
+            .map_or_else(Transcript::new, |r| r.transcript.clone())
+    }
+}
+
+impl Drop for HilBackend {
+    fn drop(&mut self) {
+        if let Some(run) = &self.run {
+            // Attempts that ended without an infrastructure failure are recorded here.
+            let recorded = self
+                .attempts
+                .last_of(&run.scenario)
+                .is_some_and(|a| a.infrastructure.is_some() && a.boards == run.board_ids());
+            if !recorded {
+                self.attempts.push(Attempt {
+                    scenario: run.scenario.clone(),
+                    boards: run.board_ids(),
+                    infrastructure: None,
+                });
+            }
+        }
+    }
+}

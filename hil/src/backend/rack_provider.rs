@@ -1,0 +1,385 @@
+//! Boards from a rack file: one lease per scenario device (console and probe together),
+//! then, for a `virtual` entry, a virtual board on a PTY pointed at the run's lab service;
+//! for a real board, its console opened first (the DK's lines are dead until DTR), its
+//! image flashed through the probe when the rack names one for the device's transport (or
+//! a plain reset), and the boot banner awaited. Every console session is captured byte for
+//! byte into the run's log directory with a run marker.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use provlab_harness::scenario::{Scenario, Transport};
+use provlab_harness::{Capabilities, Capability};
+use provlab_sim::board::{Era as BoardEra, TransportKind};
+
+use super::board::{BoardError, BoardLink};
+use super::console_board::{ConsoleBoard, Deadlines, Held};
+use super::{BoardProvider, LabEndpoints, LeasedBoards};
+use crate::console::{Capture, Console, ConsoleConfig, SerialSettings, SerialStream};
+use crate::decode::{Era, Happening};
+use crate::lab::LabServiceConfig;
+use crate::lease::{acquire_any, Holder, Wait};
+use crate::probe::{flash_image, select, FlashJob, FlashOutcome, Probe, ProbeRs, Rtt};
+use crate::rack::{Board, LoadedRack};
+use crate::virtual_board::{VirtualBoard, VirtualBoardSpec};
+
+/// How a run uses the rack.
+#[derive(Debug, Clone)]
+pub struct RackOptions {
+    /// Who runs (shown in `provlab hil leases`).
+    pub owner: String,
+    /// The run's id (lease files, run markers, the log directory).
+    pub run_id: String,
+    /// The console era of every virtual board (`--era`); `None`: each board's own.
+    pub virtual_era: Option<Era>,
+    /// Only boards with all these tags.
+    pub tags: Vec<String>,
+    /// Erase a locked chip (APPROTECT) to unlock it; logged. Never implied.
+    pub recover: bool,
+}
+
+/// The rack as a [`BoardProvider`] (see the module docs).
+#[derive(Debug)]
+pub struct RackProvider {
+    rack: LoadedRack,
+    options: RackOptions,
+    /// Boards that failed for the lab's reasons in this run: not leased again.
+    excluded: Mutex<BTreeSet<String>>,
+}
+
+impl RackProvider {
+    /// A provider of `rack`'s boards.
+    pub fn new(rack: LoadedRack, options: RackOptions) -> Self {
+        Self {
+            rack,
+            options,
+            excluded: Mutex::new(BTreeSet::new()),
+        }
+    }
+
+    /// Leaves `board` out of the rest of the run (after an infrastructure failure).
+    pub fn exclude(&self, board: &str) {
+        if let Ok(mut excluded) = self.excluded.lock() {
+            excluded.insert(board.to_owned());
+        }
+    }
+
+    /// Whether every board of the rack is virtual.
+    fn all_virtual(&self) -> bool {
+        self.rack.rack.boards.iter().all(Board::is_virtual)
+    }
+
+    /// The run's log directory (console captures).
+    pub fn log_dir(&self) -> PathBuf {
+        self.rack.lab_dir().join("runs").join(&self.options.run_id)
+    }
+
+    fn deadlines(&self) -> Deadlines {
+        let t = &self.rack.rack.lab.timeouts;
+        Deadlines {
+            command: Duration::from_secs(20).min(t.step.to_std()),
+            boot: t.boot.to_std(),
+        }
+    }
+
+    fn usable(&self, board: &Board) -> bool {
+        let excluded = self
+            .excluded
+            .lock()
+            .map(|e| e.contains(board.id.get()))
+            .unwrap_or(false);
+        let tags: Vec<&str> = self.options.tags.iter().map(String::as_str).collect();
+        !excluded && board.has_tags(&tags)
+    }
+
+    /// Starts a virtual board for `board` running a device of `transport`, and its console.
+    fn start_virtual(
+        &self,
+        board: &Board,
+        transport: Transport,
+        seed: u64,
+        service: &LabEndpoints,
+    ) -> Result<(ConsoleBoard<SerialStream>, String), BoardError> {
+        let id = board.id.get().clone();
+        let era = self.options.virtual_era.unwrap_or_else(|| rack_era(board));
+        let (kind, port) = match transport {
+            Transport::Http => (TransportKind::Http, service.https_port),
+            Transport::Coap => (TransportKind::Coap, service.coap_port),
+        };
+        let board_era = match era {
+            Era::V2_9 => BoardEra::V2_9,
+            Era::V3_0 => BoardEra::V3_0,
+            Era::Current => BoardEra::Current,
+        };
+        let root_ca_sec_tag = match (kind, board_era) {
+            (TransportKind::Http, _) => 50,
+            (TransportKind::Coap, BoardEra::V2_9) => 42,
+            (TransportKind::Coap, _) => 42_384,
+        };
+        let vboard = VirtualBoard::start(&VirtualBoardSpec {
+            era: board_era,
+            transport: kind,
+            host: "127.0.0.1".to_owned(),
+            port,
+            seed: seed ^ fnv(&id),
+            root_ca: None,
+            speed: self.speed(),
+        })
+        .map_err(|e| BoardError::Infrastructure(format!("{id}: {e}")))?;
+        let path = vboard.console().display().to_string();
+        let console = self.open_console(&id, &path, era, &SerialSettings::pty())?;
+        let held = Held {
+            virtual_board: Some(vboard),
+            ..Held::default()
+        };
+        Ok((
+            ConsoleBoard::new(id.clone(), console, root_ca_sec_tag, self.deadlines(), held),
+            path,
+        ))
+    }
+
+    /// Opens a board's console and captures it into the run's log directory.
+    fn open_console(
+        &self,
+        id: &str,
+        path: &str,
+        era: Era,
+        settings: &SerialSettings,
+    ) -> Result<Console<SerialStream>, BoardError> {
+        let stream = SerialStream::open(path, settings)
+            .map_err(|e| BoardError::Infrastructure(format!("{id}: {e}")))?;
+        let dir = self.log_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            BoardError::Infrastructure(format!(
+                "cannot create the log directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let file = dir.join(format!("{id}.console.log"));
+        let capture = Capture::to_file(&file).map_err(|e| {
+            BoardError::Infrastructure(format!("cannot write {}: {e}", file.display()))
+        })?;
+        Ok(Console::new(
+            stream,
+            capture,
+            ConsoleConfig {
+                era,
+                ..ConsoleConfig::default()
+            },
+        ))
+    }
+
+    /// Prepares a real board: console first, then flash (or reset) through its probe, then
+    /// the boot banner.
+    fn start_real(
+        &self,
+        board: &Board,
+        transport: Transport,
+    ) -> Result<ConsoleBoard<SerialStream>, BoardError> {
+        let id = board.id.get().clone();
+        let infra = |what: String| BoardError::Infrastructure(format!("{id}: {what}"));
+        let port = board
+            .console
+            .as_ref()
+            .ok_or_else(|| infra("the rack gives no console".to_owned()))?;
+        let era = rack_era(board);
+        let mut console = self.open_console(
+            &id,
+            &port.get().display().to_string(),
+            era,
+            &SerialSettings::default(),
+        )?;
+        let mut held = Held {
+            power: board
+                .power
+                .as_ref()
+                .map(|p| (p.get().off.clone(), p.get().on.clone())),
+            ..Held::default()
+        };
+        if let (Some(wanted), Some(chip)) = (&board.probe, board.chip_name()) {
+            let mut probe: Box<dyn Probe + Send> = Box::new(ProbeRs::new());
+            let rows = probe.list_probes().map_err(|e| infra(e.to_string()))?;
+            let selector = select(&rows, wanted.get()).map_err(|e| infra(e.to_string()))?;
+            let role = match transport {
+                Transport::Http => "http",
+                Transport::Coap => "coap",
+            };
+            let image = board
+                .firmware
+                .get(role)
+                .or_else(|| board.firmware.get("provisioning"));
+            match image {
+                Some(image) => {
+                    let outcome = flash_image(
+                        probe.as_mut(),
+                        &FlashJob {
+                            selector: &selector,
+                            chip,
+                            image: image.get(),
+                            recover: self.options.recover,
+                            nrfutil_for_uicr: board.nrfutil_for_uicr,
+                            rtt: Rtt::Off,
+                        },
+                    )
+                    .map_err(|e| infra(format!("flashing {}: {e}", image.get().display())))?;
+                    if let FlashOutcome::HandToNrfutil { image, uicr } = outcome {
+                        return Err(infra(format!(
+                            "{} writes UICR ({uicr:?}); program it with `nrfutil device program --firmware {}` first",
+                            image.display(),
+                            image.display()
+                        )));
+                    }
+                }
+                None => {
+                    probe
+                        .open(&selector, chip)
+                        .and_then(|()| probe.reset(Rtt::Off))
+                        .map_err(|e| infra(format!("reset: {e}")))?;
+                }
+            }
+            held.probe = Some(probe);
+        }
+        console
+            .wait_for("the boot banner", self.deadlines().boot, |h| {
+                matches!(h, Happening::Boot { .. })
+            })
+            .map_err(|e| infra(e.to_string()))?;
+        Ok(ConsoleBoard::new(
+            id,
+            console,
+            board.root_ca_sec_tag,
+            self.deadlines(),
+            held,
+        ))
+    }
+}
+
+impl BoardProvider for RackProvider {
+    fn lab_config(&self) -> LabServiceConfig {
+        let pki = self.rack.lab_dir().join("pki");
+        let lab = &self.rack.rack.lab;
+        if self.all_virtual() {
+            // Virtual boards are pointed at whatever port the service gets.
+            let any = SocketAddr::from(([127, 0, 0, 1], 0));
+            return LabServiceConfig {
+                rest: any,
+                https: any,
+                coap: any,
+                hostnames: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
+                pki,
+            };
+        }
+        let ip = lab
+            .addresses
+            .first()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| *a.get());
+        let mut hostnames = vec![lab.hostname.get().clone()];
+        hostnames.extend(lab.addresses.iter().map(|a| a.get().to_string()));
+        LabServiceConfig {
+            rest: SocketAddr::new(ip, lab.ports.rest),
+            https: SocketAddr::new(ip, lab.ports.https),
+            coap: SocketAddr::new(ip, lab.ports.coap),
+            hostnames,
+            pki,
+        }
+    }
+
+    fn speed(&self) -> u32 {
+        // One clock per run: the slowest board's (real boards run at 1).
+        self.rack
+            .rack
+            .boards
+            .iter()
+            .map(Board::speed_factor)
+            .min()
+            .unwrap_or(1)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let unpowered = self
+            .rack
+            .rack
+            .boards
+            .iter()
+            .filter(|b| !b.is_virtual() && b.power.is_none())
+            .map(|b| b.id.get().as_str())
+            .collect::<Vec<_>>();
+        if unpowered.is_empty() {
+            Capabilities::all()
+        } else {
+            Capabilities::all().without(
+                Capability::PowerCycle,
+                format!("no power control in the rack for {}", unpowered.join(", ")),
+            )
+        }
+    }
+
+    fn acquire(
+        &self,
+        scenario: &Scenario,
+        seed: u64,
+        service: &LabEndpoints,
+    ) -> Result<LeasedBoards, BoardError> {
+        let timeouts = &self.rack.rack.lab.timeouts;
+        let holder = Holder {
+            owner: self.options.owner.clone(),
+            run_id: self.options.run_id.clone(),
+            ttl: timeouts.scenario.to_std(),
+        };
+        let mut taken: BTreeSet<String> = BTreeSet::new();
+        let mut boards: LeasedBoards = Vec::new();
+        for device in &scenario.devices {
+            let lease = acquire_any(
+                self.rack.lab_dir(),
+                &self.rack.rack.boards,
+                |b| self.usable(b) && !taken.contains(b.id.get()),
+                &holder,
+                Wait::for_at_most(timeouts.lease.to_std()),
+            )
+            .map_err(|e| {
+                BoardError::Infrastructure(format!(
+                    "no board for device `{}`: {e}",
+                    device.name.get()
+                ))
+            })?;
+            let id = lease.board().to_owned();
+            taken.insert(id.clone());
+            let board = self.rack.board(&id).ok_or_else(|| {
+                BoardError::Infrastructure(format!("leased board `{id}` is not in the rack"))
+            })?;
+            let mut link = if board.is_virtual() {
+                self.start_virtual(board, device.transport, seed, service)?
+                    .0
+            } else {
+                self.start_real(board, device.transport)?
+            };
+            link.hold_lease(lease);
+            link.start_run(&format!("{}-{}", self.options.run_id, id))?;
+            boards.push((
+                device.name.get().clone(),
+                Box::new(link) as Box<dyn BoardLink>,
+            ));
+        }
+        Ok(boards)
+    }
+}
+
+/// A rack board's era as the decoder names it.
+fn rack_era(board: &Board) -> Era {
+    match board.era {
+        crate::rack::Era::V2_9 => Era::V2_9,
+        crate::rack::Era::V3_0 => Era::V3_0,
+        crate::rack::Era::Current => Era::Current,
+    }
+}
+
+/// A stable 64-bit hash of a board id (FNV-1a), so a board's virtual modem keeps its
+/// identity between runs with the same seed.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -1,0 +1,72 @@
+//! The whole HIL path on a virtual rack: leases, virtual boards on PTYs, the console driver,
+//! the log decoder, the claim with each board's own token, the lab root CA installed over
+//! the AT shell, owner actions over REST, and the catalogue scenario passing.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use provlab_harness::{load_file, Outcome, RunOptions, Runner};
+use provlab_hil::backend::rack_provider::{RackOptions, RackProvider};
+use provlab_hil::backend::HilBackendFactory;
+use provlab_hil::rack;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn rack_in(dir: &Path, speed: u32) -> rack::LoadedRack {
+    let text = format!(
+        r#"
+[lab]
+hostname = "localhost"
+dir = "{}"
+[lab.timeouts]
+lease = "20s"
+boot = "10s"
+step = "30s"
+scenario = "2m"
+[[board]]
+id = "virtual-1"
+kind = "virtual"
+speed = {speed}
+[[board]]
+id = "virtual-2"
+kind = "virtual"
+speed = {speed}
+"#,
+        dir.join("lab").display()
+    );
+    rack::load_str(&text, &dir.join("rack.toml")).unwrap()
+}
+
+#[test]
+fn catalogue_scenario_01_passes_on_a_virtual_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = RackProvider::new(
+        rack_in(dir.path(), 10),
+        RackOptions {
+            owner: "test".to_owned(),
+            run_id: "t1".to_owned(),
+            virtual_era: None,
+            tags: Vec::new(),
+            recover: false,
+        },
+    );
+    let log_dir = provider.log_dir();
+    let factory = HilBackendFactory::new(Arc::new(provider));
+    let loaded = load_file(&repo("scenarios/01-happy-path-http.toml")).unwrap();
+    let result = Runner::new(factory.clone(), RunOptions::default()).run(&loaded);
+    assert_eq!(
+        result.outcome,
+        Outcome::Passed,
+        "{}",
+        result.transcript.to_text()
+    );
+    let capture = std::fs::read(log_dir.join("virtual-1.console.log")).unwrap();
+    assert!(!capture.is_empty());
+    let attempts = factory.attempts().all();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].boards, ["virtual-1"]);
+}
