@@ -121,6 +121,9 @@ struct Console {
     boot_ms: u64,
     held: Vec<Event>,
     expected: Vec<(ClientEvent, Option<u64>)>,
+    /// Statuses of HTTP fetches whose answer prints a status line (200 with a body, or
+    /// anything but 200).
+    http_statuses: Vec<u16>,
 }
 
 impl Console {
@@ -132,6 +135,7 @@ impl Console {
             boot_ms: 0,
             held: Vec::new(),
             expected: Vec::new(),
+            http_statuses: Vec::new(),
         }
     }
 
@@ -237,6 +241,9 @@ fn render(
                     last_fetch_http = false;
                     if let Ok(status) = head.parse::<u16>() {
                         let body = status == 200 && !text.contains(" 0 records");
+                        if status != 200 || body {
+                            c.http_statuses.push(status);
+                        }
                         c.print(t, &Happening::HttpFetched(Some(status), body));
                     }
                 } else if coap_fetch_open && head.contains('.') {
@@ -293,6 +300,10 @@ fn every_catalogue_scenario_in_every_era_decodes_to_the_recorded_events() {
             .collect();
         devices.sort();
         devices.dedup();
+        eprintln!(
+            "{}: devices {devices:?}",
+            file.file_name().unwrap().to_string_lossy()
+        );
         for device in &devices {
             for era in [Era::V2_9, Era::V3_0, Era::Current] {
                 let (console, recorded) = render(era, device, entries);

@@ -25,15 +25,20 @@ pub struct SerialSettings {
     /// Whether the port has modem control lines at all (a PTY has none: DTR and RTS are
     /// then left alone).
     pub control_lines: bool,
+    /// Open exclusively (`TIOCEXCL` on Unix), so no other program reads the console.
+    pub exclusive: bool,
 }
 
 impl SerialSettings {
-    /// A pseudo-terminal (a virtual board's console): no control lines.
+    /// A pseudo-terminal (a virtual board's console): no control lines, and not
+    /// exclusive (the PTY server keeps the slave open, so the flag would outlive this
+    /// client and lock out the next one).
     pub fn pty() -> Self {
         SerialSettings {
             dtr: false,
             rts: false,
             control_lines: false,
+            exclusive: false,
             ..SerialSettings::default()
         }
     }
@@ -47,6 +52,7 @@ impl Default for SerialSettings {
             dtr: true,
             rts: true,
             control_lines: true,
+            exclusive: true,
         }
     }
 }
@@ -78,23 +84,20 @@ impl SerialStream {
         } else {
             FlowControl::None
         };
-        let mut port = serialport::new(path, settings.baud)
+        let mut builder = serialport::new(path, settings.baud)
             .flow_control(flow)
-            .dtr_on_open(settings.dtr)
-            .timeout(Duration::from_millis(50))
-            .open()
-            .map_err(|e| setup(e.to_string()))?;
-        if !settings.control_lines {
-            return Ok(SerialStream {
-                path: path.to_owned(),
-                port,
-            });
+            .timeout(Duration::from_millis(50));
+        if settings.control_lines {
+            builder = builder.dtr_on_open(settings.dtr);
         }
-        port.write_data_terminal_ready(settings.dtr)
-            .map_err(|e| setup(format!("DTR: {e}")))?;
-        if !settings.rtscts {
-            port.write_request_to_send(settings.rts)
-                .map_err(|e| setup(format!("RTS: {e}")))?;
+        let mut port = open_port(builder, settings.exclusive).map_err(setup)?;
+        if settings.control_lines {
+            port.write_data_terminal_ready(settings.dtr)
+                .map_err(|e| setup(format!("DTR: {e}")))?;
+            if !settings.rtscts {
+                port.write_request_to_send(settings.rts)
+                    .map_err(|e| setup(format!("RTS: {e}")))?;
+            }
         }
         Ok(SerialStream {
             path: path.to_owned(),
@@ -110,6 +113,27 @@ impl SerialStream {
     fn vanished(&self, e: &std::io::Error) -> StreamError {
         StreamError::Vanished(format!("{}: {e}", self.path))
     }
+}
+
+/// Opens the port, exclusively or not where the platform can tell.
+#[cfg(unix)]
+fn open_port(
+    builder: serialport::SerialPortBuilder,
+    exclusive: bool,
+) -> Result<Box<dyn SerialPort>, String> {
+    let mut port = builder.open_native().map_err(|e| e.to_string())?;
+    port.set_exclusive(exclusive)
+        .map_err(|e| format!("exclusive: {e}"))?;
+    Ok(Box::new(port))
+}
+
+/// Opens the port (exclusive access is the platform's default).
+#[cfg(not(unix))]
+fn open_port(
+    builder: serialport::SerialPortBuilder,
+    _exclusive: bool,
+) -> Result<Box<dyn SerialPort>, String> {
+    builder.open().map_err(|e| e.to_string())
 }
 
 impl ByteStream for SerialStream {

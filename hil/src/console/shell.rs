@@ -482,3 +482,109 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     }
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::stream::{pipe, PipeEnd};
+
+    const PROMPT: &[u8] = b"\x1b[1;32muart:~$ \x1b[m";
+
+    /// A device that waits for one typed line and then sends `script`.
+    fn scripted(script: Vec<Vec<u8>>) -> (Console<PipeEnd>, std::thread::JoinHandle<()>) {
+        let (host, mut device) = pipe();
+        let console = Console::new(host, Capture::in_memory(), ConsoleConfig::default());
+        let thread = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 256];
+            while !got.contains(&b'\r') {
+                match device.read(&mut buf, Duration::from_secs(5)) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => got.extend_from_slice(buf.get(..n).unwrap_or_default()),
+                }
+            }
+            for part in script {
+                if device.write_all(&part).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            // Keep the pipe open until the host is done.
+            while device.read(&mut buf, Duration::from_millis(50)).is_ok() {}
+        });
+        (console, thread)
+    }
+
+    #[test]
+    fn echo_interrupted_by_a_log_line_and_redrawn() {
+        let log = b"\x1b[13D\x1b[J[00:00:01.000,000] \x1b[0m<inf> nrf_provisioning_sample: Provisioning started\x1b[0m\r\n".to_vec();
+        let (mut c, t) = scripted(vec![
+            PROMPT.to_vec(),
+            b"at 'AT+CG".to_vec(),
+            log,
+            PROMPT.to_vec(),
+            b"at 'AT+CGSN'".to_vec(),
+            b"\r\n".to_vec(),
+            b"352656100000001\r\r\nOK\r\r\n\r\n".to_vec(),
+            PROMPT.to_vec(),
+        ]);
+        let reply = c.at("AT+CGSN", Duration::from_secs(5)).unwrap();
+        assert_eq!(reply.result, AtResult::Ok);
+        assert_eq!(reply.lines, ["352656100000001"]);
+        drop(c);
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_long_echo_wrapped_by_the_terminal_width_is_found() {
+        let command = format!("at 'AT%CMNG=0,42,0,\"{}\"'", "A".repeat(100));
+        let (first, rest) = command.split_at(72);
+        let (mut c, t) = scripted(vec![
+            PROMPT.to_vec(),
+            first.as_bytes().to_vec(),
+            b"\r\n".to_vec(),
+            rest.as_bytes().to_vec(),
+            b"\r\n".to_vec(),
+            b"OK\r\r\n\r\n".to_vec(),
+            PROMPT.to_vec(),
+        ]);
+        let reply = c.command(&command, Duration::from_secs(5)).unwrap();
+        assert_eq!(reply.text_lines().collect::<Vec<_>>(), ["OK"]);
+        drop(c);
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn garbage_answer_times_out_with_what_was_received() {
+        let garbage: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+        let (mut c, t) = scripted(vec![garbage]);
+        let err = c
+            .command("nrf_provisioning uuid", Duration::from_millis(300))
+            .unwrap_err();
+        assert!(matches!(err, ConsoleError::Timeout { .. }), "{err:?}");
+        drop(c);
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_refused_trigger_is_an_unexpected_answer() {
+        let (mut c, t) = scripted(vec![
+            PROMPT.to_vec(),
+            b"nrf_provisioning now\r\n".to_vec(),
+            b"\x1b[1;31mProvisioning library is not initialized\r\n\x1b[m".to_vec(),
+            PROMPT.to_vec(),
+        ]);
+        let err = c.provision_now(Duration::from_secs(5)).unwrap_err();
+        match err {
+            ConsoleError::UnexpectedAnswer {
+                command, received, ..
+            } => {
+                assert_eq!(command, "nrf_provisioning now");
+                assert!(received.contains("not initialized"));
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(c);
+        t.join().unwrap();
+    }
+}

@@ -121,6 +121,12 @@ pub enum Milestone {
         /// Timed out rather than busy.
         timed_out: bool,
     },
+    /// `Retrying in N seconds` (3.0+ after busy / timed out), `Busy, retrying in N seconds`
+    /// and `Timeout, retrying in N seconds` (3.0 with SCHEDULED).
+    RetryIn {
+        /// Seconds.
+        in_s: u64,
+    },
     /// `Invalid exchange`.
     InvalidExchange,
     /// `Not enough memory to process the incoming list of commands` and the sample's

@@ -56,6 +56,8 @@ pub enum Yield {
     Milestone(Milestone),
     /// [`Milestone::Checking`] with the number.
     Checking,
+    /// [`Milestone::RetryIn`] with the number.
+    RetryIn,
     /// [`Milestone::CheckCa`] with the number.
     CheckCa,
     /// [`Milestone::NoValidTime`] with the number.
@@ -192,6 +194,9 @@ pub const PATTERNS: &[Pattern] = &[
     n(C, LIB, "Failed to get valid date time, err ", "", Yield::NoValidTime),
     p(BC, LIB, "Provisioning client busy", ms(Milestone::Retry { timed_out: false })),
     p(BC, LIB, "Provisioning timed out", ms(Milestone::Retry { timed_out: true })),
+    n(BC, LIB, "Retrying in ", " seconds", Yield::RetryIn),
+    n(B, LIB, "Busy, retrying in ", " seconds", Yield::RetryIn),
+    n(B, LIB, "Timeout, retrying in ", " seconds", Yield::RetryIn),
     p(BC, LIB, "Not enough memory to process the incoming list of commands", ms(Milestone::TooManyCommandsAdvice)),
     // ---- HTTP transport (nrf_provisioning_http) ----
     p(ALL, HTTP, "Requesting commands", Yield::Request(Request::FetchCommands)),
@@ -303,6 +308,9 @@ pub fn happening(pattern: &Pattern, number: Option<i64>) -> Option<Happening> {
         Yield::Network(n) => Happening::Network(n),
         Yield::Milestone(m) => Happening::Milestone(m),
         Yield::Checking => Happening::Milestone(Milestone::Checking {
+            in_s: unsigned(number)?,
+        }),
+        Yield::RetryIn => Happening::Milestone(Milestone::RetryIn {
             in_s: unsigned(number)?,
         }),
         Yield::CheckCa => Happening::Milestone(Milestone::CheckCa {
