@@ -30,6 +30,24 @@ pub struct VirtualBoardSpec {
     pub root_ca: Option<String>,
     /// How many times faster than the wall clock the board's clock runs (1: real time).
     pub speed: u32,
+    /// The client's build options when not the era's sample `prj.conf` (a scenario's
+    /// device).
+    pub client: Option<provlab_client::ClientConfig>,
+}
+
+impl VirtualBoardSpec {
+    /// The root CA sec tag its firmware checks the service with.
+    pub fn root_ca_sec_tag(&self) -> u32 {
+        self.board_config().root_ca_sec_tag()
+    }
+
+    fn board_config(&self) -> BoardConfig {
+        let mut config = BoardConfig::new(self.era, self.transport, self.host.clone(), self.port);
+        config.root_ca = self.root_ca.clone();
+        config.seed = self.seed;
+        config.client = self.client.clone();
+        config
+    }
 }
 
 /// Why a virtual board did not start.

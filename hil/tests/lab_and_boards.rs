@@ -56,6 +56,7 @@ fn a_virtual_board_console_is_a_pty_until_its_plug_is_pulled() {
         seed: 7,
         root_ca: None,
         speed: 1,
+        client: None,
     })
     .unwrap();
     let path = board.console().to_path_buf();
@@ -90,6 +91,7 @@ fn a_fast_virtual_board_logs_in_its_own_faster_time() {
         seed: 8,
         root_ca: None,
         speed: 20,
+        client: None,
     })
     .unwrap();
     let mut port = serialport::new(board.console().to_str().unwrap(), 115_200)

@@ -64,7 +64,12 @@ fn catalogue_scenario_01_passes_on_a_virtual_board() {
         "{}",
         result.transcript.to_text()
     );
-    let capture = std::fs::read(log_dir.join("virtual-1.console.log")).unwrap();
+    let capture = std::fs::read(
+        log_dir
+            .join("happy-path-http")
+            .join("virtual-1.console.log"),
+    )
+    .unwrap();
     assert!(!capture.is_empty());
     let attempts = factory.attempts().all();
     assert_eq!(attempts.len(), 1);

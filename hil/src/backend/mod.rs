@@ -38,8 +38,15 @@ use crate::clock::RunClock;
 use crate::lab::{LabServer, LabServiceConfig};
 use crate::service::{observe, LabContent, LabService, TokenSource};
 
-/// How long a console poll waits for output in one round of a wait.
+/// How long a console poll waits for output in one round of a wait, in board time: the
+/// wall-clock round is this divided by the boards' speed (at least 5 ms), so events keep
+/// their timing resolution on fast virtual boards.
 const POLL_ROUND: StdDuration = StdDuration::from_millis(100);
+
+/// The wall-clock length of a poll round at `speed`.
+fn poll_round(speed: u32) -> StdDuration {
+    (POLL_ROUND / speed.max(1)).max(StdDuration::from_millis(5))
+}
 
 /// Where the boards of a run come from: the rack (leases, flashing, consoles) or, in tests,
 /// scripted boards.
@@ -343,7 +350,7 @@ impl HilBackend {
     /// Reads every board's output once (waiting at most `wait` on the first), recording
     /// events and lines in the transcript.
     fn pump(&mut self, wait: StdDuration) -> Result<(), BackendError> {
-        let now = self.clock.now_ms();
+        let clock = self.clock;
         let attempts = self.attempts.clone();
         let run = self.run()?;
         copy_owner_log(run);
@@ -371,6 +378,7 @@ impl HilBackend {
                 }
             };
             first = false;
+            let now = clock.now_ms();
             let lane = Lane::Client(device.clone());
             for output in outputs {
                 match output {
@@ -539,7 +547,7 @@ impl Backend for HilBackend {
                 let until = Instant::now() + wall;
                 while Instant::now() < until {
                     let left = until.saturating_duration_since(Instant::now());
-                    self.pump(left.min(POLL_ROUND))?;
+                    self.pump(left.min(poll_round(clock.speed())))?;
                 }
             }
             Step::PowerCycle(p) => {
@@ -584,8 +592,9 @@ impl Backend for HilBackend {
         until: &mut dyn FnMut(&Observation) -> bool,
     ) -> Result<WaitOutcome, BackendError> {
         let deadline = Instant::now() + self.clock.wall(within.to_std());
+        let round = poll_round(self.clock.speed());
         loop {
-            self.pump(POLL_ROUND)?;
+            self.pump(round)?;
             let observation = self.observation()?;
             if until(&observation) {
                 return Ok(WaitOutcome::Met {

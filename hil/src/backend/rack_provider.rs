@@ -9,10 +9,11 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use provlab_harness::scenario::{Scenario, Transport};
+use provlab_harness::scenario::{DeviceSpec, Scenario, Transport};
 use provlab_harness::{Capabilities, Capability};
+use provlab_sim::backend::scenario_client_config;
 use provlab_sim::board::{Era as BoardEra, TransportKind};
 
 use super::board::{BoardError, BoardLink};
@@ -21,7 +22,7 @@ use super::{BoardProvider, LabEndpoints, LeasedBoards};
 use crate::console::{Capture, Console, ConsoleConfig, SerialSettings, SerialStream};
 use crate::decode::{Era, Happening};
 use crate::lab::LabServiceConfig;
-use crate::lease::{acquire_any, Holder, Wait};
+use crate::lease::{acquire_any, Holder, Lease, LeaseError, Wait};
 use crate::probe::{flash_image, select, FlashJob, FlashOutcome, Probe, ProbeRs, Rtt};
 use crate::rack::{Board, LoadedRack};
 use crate::virtual_board::{VirtualBoard, VirtualBoardSpec};
@@ -98,14 +99,15 @@ impl RackProvider {
     /// Starts a virtual board for `board` running a device of `transport`, and its console.
     fn start_virtual(
         &self,
+        scenario: &str,
         board: &Board,
-        transport: Transport,
+        device: &DeviceSpec,
         seed: u64,
         service: &LabEndpoints,
     ) -> Result<(ConsoleBoard<SerialStream>, String), BoardError> {
         let id = board.id.get().clone();
         let era = self.options.virtual_era.unwrap_or_else(|| rack_era(board));
-        let (kind, port) = match transport {
+        let (kind, port) = match device.transport {
             Transport::Http => (TransportKind::Http, service.https_port),
             Transport::Coap => (TransportKind::Coap, service.coap_port),
         };
@@ -114,12 +116,13 @@ impl RackProvider {
             Era::V3_0 => BoardEra::V3_0,
             Era::Current => BoardEra::Current,
         };
-        let root_ca_sec_tag = match (kind, board_era) {
-            (TransportKind::Http, _) => 50,
-            (TransportKind::Coap, BoardEra::V2_9) => 42,
-            (TransportKind::Coap, _) => 42_384,
-        };
-        let vboard = VirtualBoard::start(&VirtualBoardSpec {
+        // A virtual board is built as the scenario's device (its client options), in the
+        // board's (or `--era`'s) console era.
+        let mut client = scenario_client_config(&device.client);
+        if self.options.virtual_era.is_some() || device.client.generation.is_none() {
+            client.generation = board_era.generation();
+        }
+        let spec = VirtualBoardSpec {
             era: board_era,
             transport: kind,
             host: "127.0.0.1".to_owned(),
@@ -127,10 +130,13 @@ impl RackProvider {
             seed: seed ^ fnv(&id),
             root_ca: None,
             speed: self.speed(),
-        })
-        .map_err(|e| BoardError::Infrastructure(format!("{id}: {e}")))?;
+            client: Some(client),
+        };
+        let root_ca_sec_tag = spec.root_ca_sec_tag();
+        let vboard = VirtualBoard::start(&spec)
+            .map_err(|e| BoardError::Infrastructure(format!("{id}: {e}")))?;
         let path = vboard.console().display().to_string();
-        let console = self.open_console(&id, &path, era, &SerialSettings::pty())?;
+        let console = self.open_console(scenario, &id, &path, era, &SerialSettings::pty())?;
         let held = Held {
             virtual_board: Some(vboard),
             ..Held::default()
@@ -144,6 +150,7 @@ impl RackProvider {
     /// Opens a board's console and captures it into the run's log directory.
     fn open_console(
         &self,
+        scenario: &str,
         id: &str,
         path: &str,
         era: Era,
@@ -151,7 +158,7 @@ impl RackProvider {
     ) -> Result<Console<SerialStream>, BoardError> {
         let stream = SerialStream::open(path, settings)
             .map_err(|e| BoardError::Infrastructure(format!("{id}: {e}")))?;
-        let dir = self.log_dir();
+        let dir = self.log_dir().join(file_name(scenario));
         std::fs::create_dir_all(&dir).map_err(|e| {
             BoardError::Infrastructure(format!(
                 "cannot create the log directory {}: {e}",
@@ -176,6 +183,7 @@ impl RackProvider {
     /// the boot banner.
     fn start_real(
         &self,
+        scenario: &str,
         board: &Board,
         transport: Transport,
     ) -> Result<ConsoleBoard<SerialStream>, BoardError> {
@@ -187,6 +195,7 @@ impl RackProvider {
             .ok_or_else(|| infra("the rack gives no console".to_owned()))?;
         let era = rack_era(board);
         let mut console = self.open_console(
+            scenario,
             &id,
             &port.get().display().to_string(),
             era,
@@ -254,6 +263,60 @@ impl RackProvider {
             self.deadlines(),
             held,
         ))
+    }
+}
+
+impl RackProvider {
+    /// One lease per scenario device, all or none: a run never holds some boards while it
+    /// waits for others (two runs doing that would wait for each other until their
+    /// deadlines). Tries until the rack's lease timeout.
+    fn lease_all(&self, scenario: &Scenario, holder: &Holder) -> Result<Vec<Lease>, BoardError> {
+        let timeout = self.rack.rack.lab.timeouts.lease.to_std();
+        let deadline = Instant::now() + timeout;
+        let wanted = scenario.devices.len();
+        let mut round: u64 = 0;
+        loop {
+            let mut leases: Vec<Lease> = Vec::new();
+            let mut last = None;
+            for _ in 0..wanted {
+                let taken: BTreeSet<String> = leases.iter().map(|l| l.board().to_owned()).collect();
+                match acquire_any(
+                    self.rack.lab_dir(),
+                    &self.rack.rack.boards,
+                    |b| self.usable(b) && !taken.contains(b.id.get()),
+                    holder,
+                    Wait::no_wait(),
+                ) {
+                    Ok(lease) => leases.push(lease),
+                    Err(e @ LeaseError::Timeout { .. }) => {
+                        last = Some(e);
+                        break;
+                    }
+                    Err(e) => {
+                        return Err(BoardError::Infrastructure(format!(
+                            "no {wanted} boards for `{}`: {e}",
+                            scenario.name.get()
+                        )))
+                    }
+                }
+            }
+            if leases.len() == wanted {
+                return Ok(leases);
+            }
+            drop(leases);
+            if Instant::now() >= deadline {
+                let why = last.map_or_else(String::new, |e| format!(": {e}"));
+                return Err(BoardError::Infrastructure(format!(
+                    "no {wanted} free boards for `{}` within {timeout:?}{why}",
+                    scenario.name.get()
+                )));
+            }
+            // Spread the retries of runs that collide (a few hundred ms, varied by round).
+            round += 1;
+            std::thread::sleep(Duration::from_millis(
+                200 + (fnv(&holder.run_id) ^ round) % 200,
+            ));
+        }
     }
 }
 
@@ -329,32 +392,18 @@ impl BoardProvider for RackProvider {
             run_id: self.options.run_id.clone(),
             ttl: timeouts.scenario.to_std(),
         };
-        let mut taken: BTreeSet<String> = BTreeSet::new();
+        let leases = self.lease_all(scenario, &holder)?;
         let mut boards: LeasedBoards = Vec::new();
-        for device in &scenario.devices {
-            let lease = acquire_any(
-                self.rack.lab_dir(),
-                &self.rack.rack.boards,
-                |b| self.usable(b) && !taken.contains(b.id.get()),
-                &holder,
-                Wait::for_at_most(timeouts.lease.to_std()),
-            )
-            .map_err(|e| {
-                BoardError::Infrastructure(format!(
-                    "no board for device `{}`: {e}",
-                    device.name.get()
-                ))
-            })?;
+        for (device, lease) in scenario.devices.iter().zip(leases) {
             let id = lease.board().to_owned();
-            taken.insert(id.clone());
             let board = self.rack.board(&id).ok_or_else(|| {
                 BoardError::Infrastructure(format!("leased board `{id}` is not in the rack"))
             })?;
             let mut link = if board.is_virtual() {
-                self.start_virtual(board, device.transport, seed, service)?
+                self.start_virtual(scenario.name.get(), board, device, seed, service)?
                     .0
             } else {
-                self.start_real(board, device.transport)?
+                self.start_real(scenario.name.get(), board, device.transport)?
             };
             link.hold_lease(lease);
             link.start_run(&format!("{}-{}", self.options.run_id, id))?;
@@ -365,6 +414,20 @@ impl BoardProvider for RackProvider {
         }
         Ok(boards)
     }
+}
+
+/// A scenario name as a directory name (anything but letters, digits, `-`, `_` and `.`
+/// becomes `_`).
+fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// A rack board's era as the decoder names it.

@@ -36,6 +36,7 @@ use provlab_server::domain::{Error as DomainError, RuleId, Service, Timestamp};
 use crate::world::{DeviceId, World, WorldNet};
 use content::LabCredentials;
 use observe::ObservationCache;
+pub use setup::client_config as scenario_client_config;
 
 /// Where the simulated devices talk to the service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -117,8 +117,9 @@ fn device_spec(
     Ok(spec.settings(settings))
 }
 
-/// The sample firmware's client configuration with the scenario's build options.
-fn client_config(settings: &sc::ClientSettings) -> ClientConfig {
+/// The sample firmware's client configuration with the scenario's build options (also what
+/// a HIL rack's virtual board is built with, so that it is the scenario's device).
+pub fn client_config(settings: &sc::ClientSettings) -> ClientConfig {
     let mut c = ClientConfig::sample_firmware();
     if let Some(generation) = settings.generation {
         c.generation = match generation {

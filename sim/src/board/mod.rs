@@ -68,6 +68,10 @@ pub struct BoardConfig {
     pub http_timeout: Duration,
     /// CoAP transmission parameters.
     pub coap_timing: CoapTiming,
+    /// The client's build options when they are not the era's sample `prj.conf`: a HIL
+    /// rack's virtual board built as a scenario's device. Its service address is this
+    /// board's.
+    pub client: Option<ClientConfig>,
 }
 
 impl BoardConfig {
@@ -85,12 +89,16 @@ impl BoardConfig {
             seed: 0,
             http_timeout: Duration::from_secs(30),
             coap_timing: CoapTiming::default(),
+            client: None,
         }
     }
 
     /// The root CA sec tag of the sample for this era and transport (§9.1): 50 for HTTP;
     /// 42 (v2.9 `overlay-coap.conf`) or 42384 (current overlay) for CoAP.
     pub fn root_ca_sec_tag(&self) -> u32 {
+        if let Some(client) = &self.client {
+            return client.root_ca_sec_tag;
+        }
         match (self.transport, self.era) {
             (TransportKind::Http, _) => 50,
             (TransportKind::Coap, Era::V2_9) => 42,
@@ -100,6 +108,21 @@ impl BoardConfig {
 
     /// The client options: the era's sample `prj.conf` (§9.1), this service, this interval.
     pub fn client_config(&self) -> ClientConfig {
+        if let Some(client) = &self.client {
+            let mut config = client.clone();
+            config.transport = self.transport;
+            match self.transport {
+                TransportKind::Http => {
+                    config.http_host = self.host.clone();
+                    config.http_port = self.port;
+                }
+                TransportKind::Coap => {
+                    config.coap_host = self.host.clone();
+                    config.coap_port = self.port;
+                }
+            }
+            return config;
+        }
         let mut config = ClientConfig::sample_firmware();
         if self.era == Era::Current {
             config.interval_s = 60;

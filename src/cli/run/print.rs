@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use provlab_harness::report::Summary;
-use provlab_harness::transcript::format_time;
 use provlab_harness::runner::replay_command_of;
+use provlab_harness::transcript::format_time;
 use provlab_harness::{Outcome, ScenarioResult};
 
 use super::Job;
