@@ -115,6 +115,11 @@ impl VirtualBoard {
         &self.device_uuid
     }
 
+    /// A handle that closes the console later, from another thread (fault injection).
+    pub fn plug(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
     /// Closes the console under the runner, like a USB cable pulled out mid-scenario.
     pub fn pull_plug(&mut self) {
         self.stop.stop();

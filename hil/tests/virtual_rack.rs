@@ -52,6 +52,7 @@ fn catalogue_scenario_01_passes_on_a_virtual_board() {
             virtual_era: None,
             tags: Vec::new(),
             recover: false,
+            pull_plug: None,
         },
     );
     let log_dir = provider.log_dir();
@@ -74,4 +75,57 @@ fn catalogue_scenario_01_passes_on_a_virtual_board() {
     let attempts = factory.attempts().all();
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].boards, ["virtual-1"]);
+}
+
+#[test]
+fn a_pulled_plug_is_an_infrastructure_failure_and_the_scenario_moves_to_another_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let rack = rack_in(dir.path(), 10);
+    let lab_dir = rack.lab_dir().to_path_buf();
+    let provider = Arc::new(RackProvider::new(
+        rack,
+        RackOptions {
+            owner: "test".to_owned(),
+            run_id: "t2".to_owned(),
+            virtual_era: None,
+            tags: Vec::new(),
+            recover: false,
+            // Setup takes ~0.4 s wall at 10x: the plug goes out mid-scenario.
+            pull_plug: Some((
+                "virtual-1".to_owned(),
+                std::time::Duration::from_millis(600),
+            )),
+        },
+    ));
+    let factory = HilBackendFactory::new(provider.clone());
+    let loaded = load_file(&repo("scenarios/01-happy-path-http.toml")).unwrap();
+    let runner = Runner::new(factory.clone(), RunOptions::default());
+    let started = std::time::Instant::now();
+    let first = runner.run(&loaded);
+    let Outcome::Error { message } = &first.outcome else {
+        panic!("{:?}\n{}", first.outcome, first.transcript.to_text());
+    };
+    assert!(message.contains("infrastructure"), "{message}");
+    assert!(message.contains("vanished"), "{message}");
+    // Within the step deadline (the rack's 30 s), not the scenario's minutes.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let failed = factory.attempts().last_of(loaded.name()).unwrap();
+    assert_eq!(failed.boards, ["virtual-1"]);
+    // Its lease is released.
+    assert!(provlab_hil::lease::list(&lab_dir).unwrap().is_empty());
+    // The retry (what `provlab hil run` does) runs on the other board and passes.
+    for board in &failed.boards {
+        provider.exclude(board);
+    }
+    let second = runner.run(&loaded);
+    assert_eq!(
+        second.outcome,
+        Outcome::Passed,
+        "{}",
+        second.transcript.to_text()
+    );
+    let attempts = factory.attempts().all();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert_eq!(attempts[1].boards, ["virtual-2"]);
+    assert_eq!(attempts[1].infrastructure, None);
 }

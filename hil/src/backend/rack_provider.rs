@@ -40,6 +40,9 @@ pub struct RackOptions {
     pub tags: Vec<String>,
     /// Erase a locked chip (APPROTECT) to unlock it; logged. Never implied.
     pub recover: bool,
+    /// Fault injection for tests of the runner itself: pull the plug of this virtual
+    /// board (its console PTY closes) this long (wall clock) after it is leased, once.
+    pub pull_plug: Option<(String, Duration)>,
 }
 
 /// The rack as a [`BoardProvider`] (see the module docs).
@@ -49,6 +52,8 @@ pub struct RackProvider {
     options: RackOptions,
     /// Boards that failed for the lab's reasons in this run: not leased again.
     excluded: Mutex<BTreeSet<String>>,
+    /// Whether the configured plug pull has happened.
+    pulled: Mutex<bool>,
 }
 
 impl RackProvider {
@@ -58,7 +63,31 @@ impl RackProvider {
             rack,
             options,
             excluded: Mutex::new(BTreeSet::new()),
+            pulled: Mutex::new(false),
         }
+    }
+
+    /// Arms the configured plug pull for `id`, once per run.
+    fn maybe_pull_plug(&self, id: &str, board: &VirtualBoard) {
+        let Some((target, after)) = &self.options.pull_plug else {
+            return;
+        };
+        if target != id {
+            return;
+        }
+        let Ok(mut pulled) = self.pulled.lock() else {
+            return;
+        };
+        if *pulled {
+            return;
+        }
+        *pulled = true;
+        let plug = board.plug();
+        let after = *after;
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            plug.stop();
+        });
     }
 
     /// Leaves `board` out of the rest of the run (after an infrastructure failure).
@@ -135,6 +164,7 @@ impl RackProvider {
         let root_ca_sec_tag = spec.root_ca_sec_tag();
         let vboard = VirtualBoard::start(&spec)
             .map_err(|e| BoardError::Infrastructure(format!("{id}: {e}")))?;
+        self.maybe_pull_plug(&id, &vboard);
         let path = vboard.console().display().to_string();
         let console = self.open_console(scenario, &id, &path, era, &SerialSettings::pty())?;
         let held = Held {

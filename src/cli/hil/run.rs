@@ -87,6 +87,7 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
             virtual_era: args.era,
             tags: args.tags.clone(),
             recover: args.recover,
+            pull_plug: None,
         },
     ));
     println!(
