@@ -141,6 +141,7 @@ fn properties(w: &mut XmlWriter, r: &ScenarioResult) -> io::Result<()> {
         ("virtual_time", format_time(r.virtual_ms)),
     ];
     props.extend(r.skipped.iter().map(|s| ("skipped", s.to_string())));
+    props.extend(r.properties.iter().map(|(k, v)| (k.as_str(), v.clone())));
     w.create_element("properties").write_inner_content(|w| {
         for (name, value) in &props {
             w.create_element("property")

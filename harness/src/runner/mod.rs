@@ -71,6 +71,8 @@ impl<F: BackendFactory> Runner<F> {
             wall: started.elapsed(),
             virtual_ms: 0,
             transcript: Transcript::new(),
+            replay: None,
+            properties: Vec::new(),
         };
         let mut backend = match self.factory.create() {
             Ok(backend) => backend,
@@ -128,6 +130,8 @@ pub fn run_with(
         wall: started.elapsed(),
         virtual_ms: run.backend.now_ms(),
         transcript,
+        replay: None,
+        properties: Vec::new(),
     }
 }
 

@@ -108,6 +108,14 @@ pub struct ScenarioResult {
     pub virtual_ms: u64,
     /// Everything that happened.
     pub transcript: Transcript,
+    /// The command that replays this run, when not `provlab run` (e.g. `provlab hil run
+    /// --rack lab.toml …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<String>,
+    /// What the run attaches to its report (name, value): a HIL run's attempts and the
+    /// paths of its console captures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<(String, String)>,
 }
 
 fn millis<S: Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -117,7 +125,9 @@ fn millis<S: Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Erro
 impl ScenarioResult {
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
-        replay_command(&self.file, self.seed)
+        self.replay
+            .clone()
+            .unwrap_or_else(|| replay_command(&self.file, self.seed))
     }
 
     /// Whether the scenario passed.

@@ -102,6 +102,11 @@ impl RackProvider {
         self.rack.rack.boards.iter().all(Board::is_virtual)
     }
 
+    /// The directory of a scenario's console captures, under [`RackProvider::log_dir`].
+    pub fn scenario_dir(&self, scenario: &str) -> String {
+        file_name(scenario)
+    }
+
     /// The run's log directory (console captures).
     pub fn log_dir(&self) -> PathBuf {
         self.rack.lab_dir().join("runs").join(&self.options.run_id)

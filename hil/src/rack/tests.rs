@@ -215,7 +215,7 @@ fn a_virtual_only_rack_needs_no_addresses() {
 fn the_example_racks_load() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let ci = load_file(&root.join("ci/virtual-rack.toml")).unwrap();
-    assert_eq!(ci.rack.boards.len(), 2);
+    assert_eq!(ci.rack.boards.len(), 3);
     assert!(ci.rack.boards.iter().all(Board::is_virtual));
     assert!(ci.warnings.is_empty(), "{:?}", ci.warnings);
 

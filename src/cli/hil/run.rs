@@ -14,6 +14,7 @@ use provlab_harness::report::json::write_json;
 use provlab_harness::report::junit::write_junit;
 use provlab_harness::report::transcripts::write_transcripts;
 use provlab_harness::report::ExitStatus;
+use provlab_harness::runner::replay_command_of;
 use provlab_harness::{load_path, LoadedScenario, RunOptions, Runner, ScenarioResult};
 use provlab_hil::backend::rack_provider::{RackOptions, RackProvider};
 use provlab_hil::backend::HilBackendFactory;
@@ -111,7 +112,11 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
         &scenarios,
         &jobs,
         args.boards.get(),
-        |loaded, job| run_with_retry(&factory, &provider, loaded, job),
+        |loaded, job| {
+            let mut result = run_with_retry(&factory, &provider, loaded, job);
+            attach(&mut result, &factory, &provider, &command, &replay_flags);
+            result
+        },
         |result, job| print::result_line(result, job.repetition, &command, &replay_flags),
     );
     for attempt in factory.attempts().all() {
@@ -155,6 +160,44 @@ fn run_with_retry(
         failed.boards.join(", ")
     );
     runner.run(loaded)
+}
+
+/// The HIL replay command and the run's attempts and console captures, for the reports.
+fn attach(
+    result: &mut ScenarioResult,
+    factory: &HilBackendFactory,
+    provider: &RackProvider,
+    command: &str,
+    replay_flags: &str,
+) {
+    result.replay = Some(format!(
+        "{}{replay_flags}",
+        replay_command_of(command, &result.file, result.seed)
+    ));
+    let attempts = factory.attempts().all();
+    for (n, attempt) in attempts
+        .iter()
+        .filter(|a| a.scenario == result.name)
+        .enumerate()
+    {
+        let end = attempt.infrastructure.as_deref().map_or_else(
+            || "ran".to_owned(),
+            |why| format!("infrastructure failure: {why}"),
+        );
+        result.properties.push((
+            "attempt".to_owned(),
+            format!("{} on {}: {end}", n + 1, attempt.boards.join(", ")),
+        ));
+        for board in &attempt.boards {
+            let log = provider
+                .log_dir()
+                .join(provider.scenario_dir(&result.name))
+                .join(format!("{board}.console.log"));
+            result
+                .properties
+                .push(("console_log".to_owned(), log.display().to_string()));
+        }
+    }
 }
 
 /// Loads every path and applies `--filter`.
