@@ -14,7 +14,7 @@
 //! 4.04 (keep-open unsupported).
 //!
 //! What stays here is the world's own: forced answers ([`ForcedAnswer`], from
-//! [`LinkFaults::service_answer`]) replace the real one before the domain sees the request:
+//! `LinkFaults::service_answer`) replace the real one before the domain sees the request:
 //! a status; `Close`, the connection closes without a response (HTTP) or the service closes
 //! the DTLS session (CoAP), which the device sees as `TransportFailed(Closed)`; `Silence`,
 //! nothing is sent ([`Served::is_silence`]). And [`Served`]: the answer with its transcript
