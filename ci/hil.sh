@@ -4,25 +4,13 @@
 # install over the AT shell, owner actions over REST, scaled deadlines, reports) on the
 # catalogue in the current console era, then a smoke scenario in every era.
 #
-# Catalogue scenarios left out, each a known drift between the simulation and the virtual
-# board that is still open (see the issue "HIL runner"):
-#   02 happy-path-coap       the board's DTLS handshake with the lab service is refused
-#   07 unclaimed-device      the service batches the configuration in one fetch, not two
-#   11 interval-from-server  the board does not take the interval the service sets
 # Scenarios whose faults only a simulator can inject are run and skip with their reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target/ci-hil
 cargo build --locked -q --bin provlab
 provlab=target/debug/provlab
-catalogue=()
-for file in scenarios/*.toml; do
-    case "$(basename "$file")" in
-        02-*|07-*|11-*) echo "left out (known drift): $file" ;;
-        *) catalogue+=("$file") ;;
-    esac
-done
-"$provlab" hil run --rack ci/virtual-rack.toml --boards 2 "${catalogue[@]}" \
+"$provlab" hil run --rack ci/virtual-rack.toml --boards 2 scenarios/ \
     --junit target/ci-hil/junit.xml --transcripts target/ci-hil/transcripts
 for era in v2.9 3.0 current; do
     "$provlab" hil run --rack ci/virtual-rack.toml --era "$era" ci/hil-smoke.toml \

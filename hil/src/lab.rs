@@ -31,6 +31,9 @@ pub struct LabServiceConfig {
     pub hostnames: Vec<String>,
     /// The lab PKI directory (kept between runs so boards keep trusting the same root).
     pub pki: PathBuf,
+    /// How many times faster than the wall clock the service's clock runs: the boards'
+    /// speed, so that their JWTs' times and the service's agree.
+    pub clock_speed: u32,
 }
 
 /// Why the lab service did not start.
@@ -98,6 +101,7 @@ impl LabServer {
             hostnames: config.hostnames.clone(),
             registry: None,
             owner_key: Some(owner_key.clone()),
+            clock_speed: config.clock_speed,
         };
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();

@@ -81,10 +81,7 @@ impl VirtualBoard {
     pub fn start(spec: &VirtualBoardSpec) -> Result<Self, VirtualBoardError> {
         let modem = Modem::new(ModemConfig::from_seed(spec.seed))?;
         let device_uuid = modem.identity().device_uuid.to_string();
-        let mut config = BoardConfig::new(spec.era, spec.transport, spec.host.clone(), spec.port);
-        config.root_ca = spec.root_ca.clone();
-        config.seed = spec.seed;
-        let mut shell = board_shell(modem, config)?;
+        let mut shell = board_shell(modem, spec.board_config())?;
         let mut server = PtyServer::open()?.with_speed(spec.speed);
         let path = server.path().to_path_buf();
         let stop = Stop::new();

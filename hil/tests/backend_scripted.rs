@@ -110,6 +110,7 @@ impl BoardProvider for Scripted {
             coap: any,
             hostnames: vec!["127.0.0.1".to_owned()],
             pki: self.pki.path().join("pki"),
+            clock_speed: 1,
         }
     }
     fn speed(&self) -> u32 {

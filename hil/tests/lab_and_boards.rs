@@ -24,6 +24,7 @@ fn the_lab_service_starts_with_its_own_owner_key_and_lab_root() {
         coap: any(),
         hostnames: vec!["provlab-lab.local".to_owned(), "127.0.0.1".to_owned()],
         pki: dir.path().join("pki"),
+        clock_speed: 1,
     })
     .unwrap();
     assert!(lab.root_ca().starts_with("-----BEGIN CERTIFICATE-----"));
@@ -41,6 +42,7 @@ fn the_lab_service_starts_with_its_own_owner_key_and_lab_root() {
         coap: any(),
         hostnames: vec!["provlab-lab.local".to_owned()],
         pki: dir.path().join("pki"),
+        clock_speed: 1,
     })
     .unwrap();
     assert_eq!(again.root_ca(), root);

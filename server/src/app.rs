@@ -10,7 +10,7 @@
 mod clock;
 mod error;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use error::{AppError, ErrorBody};
 
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
 
-use crate::app::{App, AppError, SystemClock};
+use crate::app::{App, AppError, Clock, ScaledClock, SystemClock};
 use crate::device::coap::dtls::DtlsConfig;
 use crate::device::coap::{self, CoapError};
 use crate::device::https::{self, HttpsError};
@@ -54,6 +54,9 @@ pub struct ServeConfig {
     pub registry: Option<PathBuf>,
     /// The owner's API key; `None` generates one on first start and prints it once.
     pub owner_key: Option<String>,
+    /// How many times faster than the wall clock the service's clock runs (1: the wall
+    /// clock). A HIL run with fast virtual boards sets their speed.
+    pub clock_speed: u32,
 }
 
 impl Default for ServeConfig {
@@ -72,6 +75,7 @@ impl Default for ServeConfig {
             hostnames: vec!["localhost".into(), "127.0.0.1".into()],
             registry: None,
             owner_key: None,
+            clock_speed: 1,
         }
     }
 }
@@ -248,7 +252,12 @@ impl Server {
             Some(path) => Store::open_sqlite(path, random_seed()?)?,
             None => Store::memory(random_seed()?),
         };
-        let app = Arc::new(App::new(service_config, store, Arc::new(SystemClock))?);
+        let clock: Arc<dyn Clock> = if config.clock_speed > 1 {
+            Arc::new(ScaledClock::new(config.clock_speed))
+        } else {
+            Arc::new(SystemClock)
+        };
+        let app = Arc::new(App::new(service_config, store, clock)?);
         let rest = bind_tcp("REST", config.rest).await?;
         let rest_addr = rest.local_addr().map_err(|source| ServeError::Bind {
             what: "REST",

@@ -153,6 +153,12 @@ fn classify(board: &str, e: ConsoleError) -> BoardError {
     }
 }
 
+/// Whether a refused trigger says the library is not initialized yet (`Not initialized` in
+/// v2.9, `Provisioning library is not initialized` in 3.0 and later).
+fn not_initialized(text: &str) -> bool {
+    text.contains("Not initialized") || text.contains("not initialized")
+}
+
 /// The first 60 characters of a command, for messages (certificates are long).
 fn short(command: &str) -> String {
     match command.char_indices().nth(60) {
@@ -184,8 +190,14 @@ impl<S: ByteStream> BoardLink for ConsoleBoard<S> {
     fn ensure_root_ca(&mut self, pem: &str) -> Result<bool, BoardError> {
         let sec_tag = self.root_ca_sec_tag;
         let listed = self.at_ok(&format!("AT%CMNG=1,{sec_tag},0"))?;
-        let wanted = cmng_sha(pem);
-        if listed.iter().any(|l| l.contains(&wanted)) {
+        // The firmware may have stored it without the final line break, or with CR LF
+        // line ends turned into LF (the sample's `cert_provision`).
+        let normalised = pem.trim_end().replace("\r\n", "\n");
+        let wanted = [cmng_sha(pem), cmng_sha(&normalised)];
+        if listed
+            .iter()
+            .any(|l| wanted.iter().any(|sha| l.contains(sha.as_str())))
+        {
             return Ok(false);
         }
         // The modem takes credentials only while it is offline.
@@ -199,10 +211,24 @@ impl<S: ByteStream> BoardLink for ConsoleBoard<S> {
     }
 
     fn trigger(&mut self) -> Result<(), BoardError> {
-        self.console
-            .provision_now(self.deadlines.command)
-            .map(|_| ())
-            .map_err(|e| classify(&self.id, e))
+        // Until the library is initialized (v2.9 and 3.0 initialize it after the LTE attach)
+        // the shell refuses `now`; the simulation holds such a trigger until init, and so
+        // does this, within the boot deadline.
+        let until = std::time::Instant::now() + self.deadlines.boot;
+        loop {
+            match self.console.provision_now(self.deadlines.command) {
+                Ok(_) => return Ok(()),
+                Err(e @ ConsoleError::UnexpectedAnswer { .. })
+                    if not_initialized(&e.to_string()) && std::time::Instant::now() < until =>
+                {
+                    self.console
+                        .pump(Duration::from_millis(50))
+                        .map_err(|e| classify(&self.id, e))?;
+                    self.drain();
+                }
+                Err(e) => return Err(classify(&self.id, e)),
+            }
+        }
     }
 
     fn power_cycle(&mut self, off_for: Option<Duration>) -> Result<(), BoardError> {

@@ -89,6 +89,9 @@ pub struct LabEndpoints {
     pub coap_port: u16,
     /// The lab root CA (PEM).
     pub root_ca: String,
+    /// Each scenario device's root CA (the scenario's, else the lab's), for boards whose
+    /// firmware can be built with it (virtual boards).
+    pub root_cas: BTreeMap<String, String>,
 }
 
 /// One attempt at a scenario, as the reports list them.
@@ -264,6 +267,21 @@ impl HilBackend {
             )
         })?;
         let bound = lab.bound().clone();
+        let content =
+            LabContent::new(lab.root_ca()).map_err(|e| BackendError::Setup(e.to_string()))?;
+        // Each device's root CA: the scenario's, else the lab's.
+        let mut root_cas = BTreeMap::new();
+        for device in &scenario.devices {
+            let wanted = device
+                .credentials
+                .iter()
+                .find(|c| c.kind == CredentialType::RootCa)
+                .and_then(|c| c.content.as_ref())
+                .map(|c| content.resolve(c))
+                .transpose()?
+                .unwrap_or_else(|| lab.root_ca().to_owned());
+            root_cas.insert(device.name.get().clone(), wanted);
+        }
         let endpoints = LabEndpoints {
             host: self
                 .provider
@@ -275,6 +293,7 @@ impl HilBackend {
             https_port: bound.https.map_or(0, |a| a.port()),
             coap_port: bound.coap.map_or(0, |a| a.port()),
             root_ca: lab.root_ca().to_owned(),
+            root_cas,
         };
         let boards = self
             .provider
@@ -285,20 +304,15 @@ impl HilBackend {
             })?;
         let mut boards: BTreeMap<String, Box<dyn BoardLink>> = boards.into_iter().collect();
         let ids: Vec<String> = boards.values().map(|b| b.id().to_owned()).collect();
-        let content =
-            LabContent::new(lab.root_ca()).map_err(|e| BackendError::Setup(e.to_string()))?;
-        // Each board's root CA: the scenario's, else the lab's.
+        // Each board's root CA sec tag must hold the device's root CA.
         for device in &scenario.devices {
             let board = boards.get_mut(device.name.get()).ok_or_else(|| {
                 BackendError::Setup(format!("no board for device `{}`", device.name.get()))
             })?;
-            let wanted = device
-                .credentials
-                .iter()
-                .find(|c| c.kind == CredentialType::RootCa)
-                .and_then(|c| c.content.as_ref())
-                .map(|c| content.resolve(c))
-                .transpose()?
+            let wanted = endpoints
+                .root_cas
+                .get(device.name.get())
+                .cloned()
                 .unwrap_or_else(|| lab.root_ca().to_owned());
             board.ensure_root_ca(&wanted).map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
@@ -334,6 +348,16 @@ impl HilBackend {
                 let token = tokens.attestation_token(device.name.get())?;
                 service.learn_device(device.name.get(), &token)?;
             }
+        }
+        // The scenario starts from a fresh boot, as a simulated device does at t=0: no
+        // attempt the firmware scheduled at power-on runs into the set-up above.
+        for (device, board) in &mut boards {
+            board.power_cycle(None).map_err(|e| match &e {
+                BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
+                BoardError::Product(m) => {
+                    BackendError::Setup(format!("device `{device}`: rebooting: {m}"))
+                }
+            })?;
         }
         Ok(HilRun {
             scenario: name,

@@ -162,7 +162,9 @@ impl RackProvider {
             host: "127.0.0.1".to_owned(),
             port,
             seed: seed ^ fnv(&id),
-            root_ca: None,
+            // Built with the scenario's root CA, as a lab firmware is built with the lab's:
+            // the client's first (auto-started) attempt already trusts it.
+            root_ca: service.root_cas.get(device.name.get()).cloned(),
             speed: self.speed(),
             client: Some(client),
         };
@@ -368,6 +370,7 @@ impl BoardProvider for RackProvider {
                 coap: any,
                 hostnames: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
                 pki,
+                clock_speed: self.speed(),
             };
         }
         let ip = lab
@@ -382,6 +385,7 @@ impl BoardProvider for RackProvider {
             coap: SocketAddr::new(ip, lab.ports.coap),
             hostnames,
             pki,
+            clock_speed: 1,
         }
     }
 

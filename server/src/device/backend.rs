@@ -27,6 +27,10 @@ impl DeviceService for AppService<'_> {
             device = %device.device,
             mver = query.mver.as_deref().unwrap_or(""),
             cver = query.cver.as_deref().unwrap_or(""),
+            after = query.fetch.after.as_str(),
+            rx_max_size = query.fetch.rx_max_size,
+            tx_max_size = query.fetch.tx_max_size,
+            limit = query.fetch.limit,
             "fetch"
         );
         let result = self

@@ -68,6 +68,7 @@ fn parse_era(text: &str) -> Result<Era, String> {
 
 /// Runs `provlab hil run`.
 pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
     let rack = match load(&args.rack) {
         Ok(r) => r,
         Err(code) => return Ok(code),
@@ -132,6 +133,18 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
     print::summary(&results);
     let status = ExitStatus::of(&results);
     Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
+}
+
+/// The lab service's log on stderr (`RUST_LOG` filters; default: warnings only, so the
+/// run's report stays readable).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }
 
 /// Runs one scenario; when it failed for the lab's reasons, leaves those boards out and
