@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use provlab_harness::{load_file, Outcome, RunOptions, Runner};
-use provlab_hil::backend::rack_provider::{RackOptions, RackProvider};
+use provlab_hil::backend::rack_provider::{ProbeFactory, RackOptions, RackProvider};
 use provlab_hil::backend::HilBackendFactory;
 use provlab_hil::rack;
 
@@ -53,6 +53,7 @@ fn catalogue_scenario_01_passes_on_a_virtual_board() {
             tags: Vec::new(),
             recover: false,
             pull_plug: None,
+            probes: ProbeFactory::probe_rs(),
         },
     );
     let log_dir = provider.log_dir();
@@ -95,6 +96,7 @@ fn a_pulled_plug_is_an_infrastructure_failure_and_the_scenario_moves_to_another_
                 "virtual-1".to_owned(),
                 std::time::Duration::from_millis(600),
             )),
+            probes: ProbeFactory::probe_rs(),
         },
     ));
     let factory = HilBackendFactory::new(provider.clone());
@@ -128,4 +130,93 @@ fn a_pulled_plug_is_an_infrastructure_failure_and_the_scenario_moves_to_another_
     assert_eq!(attempts.len(), 2, "{attempts:?}");
     assert_eq!(attempts[1].boards, ["virtual-2"]);
     assert_eq!(attempts[1].infrastructure, None);
+}
+
+#[test]
+fn a_flash_failure_through_the_probe_is_an_infrastructure_failure_and_frees_the_board() {
+    use provlab_hil::probe::{Access, FakeFailure, FakeProbe, ProbeRow};
+    use provlab_hil::rack::UsbId;
+    use provlab_hil::virtual_board::{VirtualBoard, VirtualBoardSpec};
+    use provlab_sim::board::{Era, TransportKind};
+
+    let dir = tempfile::tempdir().unwrap();
+    // A "real" DK whose console is a virtual board's PTY, and whose probe is the fake.
+    let console = VirtualBoard::start(&VirtualBoardSpec {
+        era: Era::Current,
+        transport: TransportKind::Http,
+        host: "127.0.0.1".to_owned(),
+        port: 9,
+        seed: 4,
+        root_ca: None,
+        speed: 1,
+        client: None,
+    })
+    .unwrap();
+    std::fs::write(dir.path().join("app.hex"), ":0100000000FF\n:00000001FF\n").unwrap();
+    let text = format!(
+        r#"
+[lab]
+hostname = "localhost"
+addresses = ["127.0.0.1"]
+dir = "{lab}"
+[lab.ports]
+rest = 0
+https = 0
+coap = 0
+[lab.timeouts]
+lease = "5s"
+boot = "5s"
+[[board]]
+id = "dk-a"
+kind = "nrf9160dk"
+console = "{console}"
+probe = {{ vid = 0x1366, serial = "000960066748" }}
+firmware = {{ provisioning = "app.hex" }}
+"#,
+        lab = dir.path().join("lab").display(),
+        console = console.console().display()
+    );
+    let rack = rack::load_str(&text, &dir.path().join("rack.toml")).unwrap();
+    let lab_dir = rack.lab_dir().to_path_buf();
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    let probes = ProbeFactory(Arc::new(move || {
+        let mut probe = FakeProbe::new(vec![ProbeRow {
+            vid: UsbId(0x1366),
+            pid: UsbId(0x1055),
+            interface: None,
+            serial: Some("000960066748".to_owned()),
+            name: "J-Link".to_owned(),
+            access: Access::Accessible,
+        }]);
+        probe.fail(FakeFailure::FlashError(
+            "verify failed at 0x00000000".to_owned(),
+        ));
+        seen.lock().unwrap().push("made");
+        Box::new(probe)
+    }));
+    let provider = Arc::new(RackProvider::new(
+        rack,
+        RackOptions {
+            owner: "test".to_owned(),
+            run_id: "t3".to_owned(),
+            virtual_era: None,
+            tags: Vec::new(),
+            recover: false,
+            pull_plug: None,
+            probes,
+        },
+    ));
+    let factory = HilBackendFactory::new(provider);
+    let loaded = load_file(&repo("scenarios/01-happy-path-http.toml")).unwrap();
+    let result = Runner::new(factory.clone(), RunOptions::default()).run(&loaded);
+    let Outcome::Error { message } = &result.outcome else {
+        panic!("{:?}", result.outcome);
+    };
+    assert!(message.contains("infrastructure"), "{message}");
+    assert!(message.contains("verify failed"), "{message}");
+    assert_eq!(calls.lock().unwrap().len(), 1);
+    let attempt = factory.attempts().last_of(loaded.name()).unwrap();
+    assert!(attempt.infrastructure.is_some());
+    assert!(provlab_hil::lease::list(&lab_dir).unwrap().is_empty());
 }

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use provlab_harness::scenario::{DeviceSpec, Scenario, Transport};
@@ -27,6 +27,24 @@ use crate::probe::{flash_image, select, FlashJob, FlashOutcome, Probe, ProbeRs, 
 use crate::rack::{Board, LoadedRack};
 use crate::virtual_board::{VirtualBoard, VirtualBoardSpec};
 
+/// Makes the probe driver of a real board: probe-rs on a rack, a scripted fake in tests of
+/// the runner's infrastructure handling.
+#[derive(Clone)]
+pub struct ProbeFactory(pub Arc<dyn Fn() -> Box<dyn Probe + Send> + Send + Sync>);
+
+impl ProbeFactory {
+    /// probe-rs.
+    pub fn probe_rs() -> Self {
+        Self(Arc::new(|| Box::new(ProbeRs::new())))
+    }
+}
+
+impl std::fmt::Debug for ProbeFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProbeFactory")
+    }
+}
+
 /// How a run uses the rack.
 #[derive(Debug, Clone)]
 pub struct RackOptions {
@@ -43,6 +61,8 @@ pub struct RackOptions {
     /// Fault injection for tests of the runner itself: pull the plug of this virtual
     /// board (its console PTY closes) this long (wall clock) after it is leased, once.
     pub pull_plug: Option<(String, Duration)>,
+    /// The probe driver of real boards (probe-rs unless a test says otherwise).
+    pub probes: ProbeFactory,
 }
 
 /// The rack as a [`BoardProvider`] (see the module docs).
@@ -236,7 +256,7 @@ impl RackProvider {
             &id,
             &port.get().display().to_string(),
             era,
-            &SerialSettings::default(),
+            &console_settings(port.get()),
         )?;
         let mut held = Held {
             power: board
@@ -246,7 +266,7 @@ impl RackProvider {
             ..Held::default()
         };
         if let (Some(wanted), Some(chip)) = (&board.probe, board.chip_name()) {
-            let mut probe: Box<dyn Probe + Send> = Box::new(ProbeRs::new());
+            let mut probe: Box<dyn Probe + Send> = (self.options.probes.0)();
             let rows = probe.list_probes().map_err(|e| infra(e.to_string()))?;
             let selector = select(&rows, wanted.get()).map_err(|e| infra(e.to_string()))?;
             let role = match transport {
@@ -467,6 +487,17 @@ fn file_name(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// How to open a real board's console: a USB serial port with its control lines (DTR wakes
+/// the DK's lines), or a pseudo-terminal (a console forwarded by `socat` or `ser2net`,
+/// which has none).
+fn console_settings(path: &std::path::Path) -> SerialSettings {
+    if path.starts_with("/dev/pts") {
+        SerialSettings::pty()
+    } else {
+        SerialSettings::default()
+    }
 }
 
 /// A rack board's era as the decoder names it.

@@ -16,7 +16,7 @@ use provlab_harness::report::transcripts::write_transcripts;
 use provlab_harness::report::ExitStatus;
 use provlab_harness::runner::replay_command_of;
 use provlab_harness::{load_path, LoadedScenario, RunOptions, Runner, ScenarioResult};
-use provlab_hil::backend::rack_provider::{RackOptions, RackProvider};
+use provlab_hil::backend::rack_provider::{ProbeFactory, RackOptions, RackProvider};
 use provlab_hil::backend::HilBackendFactory;
 use provlab_hil::decode::Era;
 
@@ -90,6 +90,7 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
             tags: args.tags.clone(),
             recover: args.recover,
             pull_plug: None,
+            probes: ProbeFactory::probe_rs(),
         },
     ));
     println!(
