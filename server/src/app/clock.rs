@@ -82,6 +82,12 @@ impl ManualClock {
     }
 }
 
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_millis(self.millis.load(Ordering::SeqCst))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,11 +100,5 @@ mod tests {
         let moved = clock.now().as_millis() - start;
         assert!(moved >= 2_000, "{moved} ms");
         assert!(start.abs_diff(SystemClock.now().as_millis()) < 1_000);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.millis.load(Ordering::SeqCst))
     }
 }
