@@ -121,12 +121,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
 }
 
-/// Loads every path, applies `--filter` and `--devices`; the error text is what to print
-/// (load diagnostics with file:line:col).
-fn load(args: &RunArgs) -> Result<Vec<LoadedScenario>, String> {
+/// Loads every path (every error, with file:line:col) and applies a name filter; the
+/// error text is what to print. Shared by `provlab run` and `provlab hil run`.
+pub(crate) fn load_scenarios(
+    paths: &[PathBuf],
+    filter: Option<&str>,
+) -> Result<Vec<LoadedScenario>, String> {
     let mut scenarios: Vec<LoadedScenario> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
-    for path in &args.paths {
+    for path in paths {
         match load_path(path) {
             Ok(loaded) => scenarios.extend(loaded),
             Err(e) => problems.push(e.to_string()),
@@ -135,12 +138,19 @@ fn load(args: &RunArgs) -> Result<Vec<LoadedScenario>, String> {
     if !problems.is_empty() {
         return Err(problems.join("\n\n"));
     }
-    if let Some(filter) = &args.filter {
-        scenarios.retain(|s| s.name().contains(filter.as_str()));
+    if let Some(filter) = filter {
+        scenarios.retain(|s| s.name().contains(filter));
         if scenarios.is_empty() {
             return Err(format!("no scenario name contains `{filter}`"));
         }
     }
+    Ok(scenarios)
+}
+
+/// Loads every path, applies `--filter` and `--devices`; the error text is what to print
+/// (load diagnostics with file:line:col).
+fn load(args: &RunArgs) -> Result<Vec<LoadedScenario>, String> {
+    let mut scenarios = load_scenarios(&args.paths, args.filter.as_deref())?;
     if let Some(n) = args.devices {
         for loaded in &mut scenarios {
             let mut expanded =
@@ -177,13 +187,29 @@ fn write_reports(
     args: &RunArgs,
     results: &[provlab_harness::ScenarioResult],
 ) -> anyhow::Result<()> {
-    if let Some(path) = &args.junit {
+    write_report_files(
+        args.junit.as_deref(),
+        args.json.as_deref(),
+        args.transcripts.as_deref(),
+        results,
+    )
+}
+
+/// Writes the JUnit, JSON and transcript reports that were asked for. Shared by `provlab
+/// run` and `provlab hil run`.
+pub(crate) fn write_report_files(
+    junit: Option<&std::path::Path>,
+    json: Option<&std::path::Path>,
+    transcripts: Option<&std::path::Path>,
+    results: &[provlab_harness::ScenarioResult],
+) -> anyhow::Result<()> {
+    if let Some(path) = junit {
         write_junit(path, results).context("writing the JUnit report")?;
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = json {
         write_json(path, results).context("writing the JSON report")?;
     }
-    if let Some(dir) = &args.transcripts {
+    if let Some(dir) = transcripts {
         write_transcripts(dir, results).context("writing the transcripts")?;
     }
     Ok(())

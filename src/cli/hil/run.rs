@@ -8,20 +8,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::Context as _;
 use clap::Args;
-use provlab_harness::report::json::write_json;
-use provlab_harness::report::junit::write_junit;
-use provlab_harness::report::transcripts::write_transcripts;
 use provlab_harness::report::ExitStatus;
 use provlab_harness::runner::replay_command_of;
-use provlab_harness::{load_path, LoadedScenario, RunOptions, Runner, ScenarioResult};
+use provlab_harness::{LoadedScenario, RunOptions, Runner, ScenarioResult};
 use provlab_hil::backend::rack_provider::{ProbeFactory, RackOptions, RackProvider};
 use provlab_hil::backend::HilBackendFactory;
 use provlab_hil::decode::Era;
 
 use super::inventory::load;
-use crate::cli::run::{pool, print, Job};
+use crate::cli::run::{load_scenarios, pool, print, write_report_files, Job};
 
 /// Arguments of `provlab hil run`.
 #[derive(Debug, Args)]
@@ -73,7 +69,7 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let scenarios = match load_scenarios(&args) {
+    let scenarios = match load_scenarios(&args.paths, args.filter.as_deref()) {
         Ok(s) => s,
         Err(message) => {
             eprintln!("{message}");
@@ -130,7 +126,12 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    write_reports(&args, &results)?;
+    write_report_files(
+        args.junit.as_deref(),
+        args.json.as_deref(),
+        args.transcripts.as_deref(),
+        &results,
+    )?;
     print::summary(&results);
     let status = ExitStatus::of(&results);
     Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
@@ -214,45 +215,10 @@ fn attach(
     }
 }
 
-/// Loads every path and applies `--filter`.
-fn load_scenarios(args: &HilRunArgs) -> Result<Vec<LoadedScenario>, String> {
-    let mut scenarios = Vec::new();
-    let mut problems = Vec::new();
-    for path in &args.paths {
-        match load_path(path) {
-            Ok(loaded) => scenarios.extend(loaded),
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems.join("\n\n"));
-    }
-    if let Some(filter) = &args.filter {
-        scenarios.retain(|s| s.name().contains(filter.as_str()));
-        if scenarios.is_empty() {
-            return Err(format!("no scenario name contains `{filter}`"));
-        }
-    }
-    Ok(scenarios)
-}
-
 /// A run id: the start time and the process id (letters, digits and `-` only).
 fn run_id() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     format!("{secs}-{}", std::process::id())
-}
-
-fn write_reports(args: &HilRunArgs, results: &[ScenarioResult]) -> anyhow::Result<()> {
-    if let Some(path) = &args.junit {
-        write_junit(path, results).context("writing the JUnit report")?;
-    }
-    if let Some(path) = &args.json {
-        write_json(path, results).context("writing the JSON report")?;
-    }
-    if let Some(dir) = &args.transcripts {
-        write_transcripts(dir, results).context("writing the transcripts")?;
-    }
-    Ok(())
 }
