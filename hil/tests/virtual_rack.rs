@@ -220,3 +220,81 @@ firmware = {{ provisioning = "app.hex" }}
     assert!(attempt.infrastructure.is_some());
     assert!(provlab_hil::lease::list(&lab_dir).unwrap().is_empty());
 }
+
+#[test]
+fn a_board_with_other_modem_firmware_than_the_rack_says_is_an_infrastructure_failure() {
+    use provlab_hil::probe::{Access, FakeProbe, ProbeRow};
+    use provlab_hil::rack::UsbId;
+    use provlab_hil::virtual_board::{VirtualBoard, VirtualBoardSpec};
+    use provlab_sim::board::{Era, TransportKind};
+
+    let dir = tempfile::tempdir().unwrap();
+    let console = VirtualBoard::start(&VirtualBoardSpec {
+        era: Era::Current,
+        transport: TransportKind::Http,
+        host: "127.0.0.1".to_owned(),
+        port: 9,
+        seed: 5,
+        root_ca: None,
+        speed: 1,
+        client: None,
+    })
+    .unwrap();
+    let text = format!(
+        r#"
+[lab]
+hostname = "localhost"
+addresses = ["127.0.0.1"]
+dir = "{lab}"
+[lab.ports]
+rest = 0
+https = 0
+coap = 0
+[lab.timeouts]
+lease = "5s"
+boot = "5s"
+[[board]]
+id = "dk-b"
+kind = "nrf9160dk"
+console = "{console}"
+probe = {{ vid = 0x1366, serial = "000960066749" }}
+modem_fw = "mfw_nrf9160_9.9.9"
+"#,
+        lab = dir.path().join("lab").display(),
+        console = console.console().display()
+    );
+    let rack = rack::load_str(&text, &dir.path().join("rack.toml")).unwrap();
+    let probes = ProbeFactory(Arc::new(|| {
+        Box::new(FakeProbe::new(vec![ProbeRow {
+            vid: UsbId(0x1366),
+            pid: UsbId(0x1055),
+            interface: None,
+            serial: Some("000960066749".to_owned()),
+            name: "J-Link".to_owned(),
+            access: Access::Accessible,
+        }]))
+    }));
+    let provider = Arc::new(RackProvider::new(
+        rack,
+        RackOptions {
+            owner: "test".to_owned(),
+            run_id: "t4".to_owned(),
+            virtual_era: None,
+            tags: Vec::new(),
+            recover: false,
+            pull_plug: None,
+            probes,
+        },
+    ));
+    let factory = HilBackendFactory::new(provider);
+    let loaded = load_file(&repo("scenarios/01-happy-path-http.toml")).unwrap();
+    let result = Runner::new(factory, RunOptions::default()).run(&loaded);
+    let Outcome::Error { message } = &result.outcome else {
+        panic!("{:?}", result.outcome);
+    };
+    assert!(message.contains("infrastructure"), "{message}");
+    assert!(
+        message.contains("the rack says `mfw_nrf9160_9.9.9`"),
+        "{message}"
+    );
+}

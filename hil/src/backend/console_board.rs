@@ -121,6 +121,26 @@ impl<S: ByteStream> ConsoleBoard<S> {
             .map_err(|e| classify(&self.id, e))
     }
 
+    /// Checks that the modem runs `wanted` (`AT+CGMR`); a board with other modem firmware is
+    /// the lab's problem (the rack says what it should run), not the product's.
+    pub fn check_modem_firmware(&mut self, wanted: &str) -> Result<(), BoardError> {
+        let lines = self.at_ok("AT+CGMR")?;
+        let running = lines
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty())
+            .unwrap_or_default()
+            .to_owned();
+        if running == wanted {
+            Ok(())
+        } else {
+            Err(BoardError::Infrastructure(format!(
+                "{}: the modem runs `{running}`, the rack says `{wanted}`",
+                self.id
+            )))
+        }
+    }
+
     /// The virtual board behind the console, if any (tests pull its plug).
     pub fn virtual_board_mut(&mut self) -> Option<&mut VirtualBoard> {
         self.held.virtual_board.as_mut()

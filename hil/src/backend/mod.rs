@@ -352,7 +352,11 @@ impl HilBackend {
         // The scenario starts from a fresh boot, as a simulated device does at t=0: no
         // attempt the firmware scheduled at power-on runs into the set-up above.
         for (device, board) in &mut boards {
-            board.power_cycle(None).map_err(|e| match &e {
+            let rebooted = board
+                .power_cycle(None)
+                // What the board printed before this boot belongs to the set-up.
+                .and_then(|()| board.poll(StdDuration::ZERO).map(|_| ()));
+            rebooted.map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
                 BoardError::Product(m) => {
                     BackendError::Setup(format!("device `{device}`: rebooting: {m}"))

@@ -313,13 +313,12 @@ impl RackProvider {
                 matches!(h, Happening::Boot { .. })
             })
             .map_err(|e| infra(e.to_string()))?;
-        Ok(ConsoleBoard::new(
-            id,
-            console,
-            board.root_ca_sec_tag,
-            self.deadlines(),
-            held,
-        ))
+        let mut link =
+            ConsoleBoard::new(id, console, board.root_ca_sec_tag, self.deadlines(), held);
+        if let Some(wanted) = &board.modem_fw {
+            link.check_modem_firmware(wanted.get())?;
+        }
+        Ok(link)
     }
 }
 
