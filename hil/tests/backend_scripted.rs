@@ -99,6 +99,7 @@ struct Scripted {
     vanish: bool,
     journal: Journal,
     pki: tempfile::TempDir,
+    budget: Option<Duration>,
 }
 
 impl BoardProvider for Scripted {
@@ -118,6 +119,9 @@ impl BoardProvider for Scripted {
     }
     fn capabilities(&self) -> Capabilities {
         Capabilities::all()
+    }
+    fn scenario_budget(&self) -> Option<Duration> {
+        self.budget
     }
     fn acquire(
         &self,
@@ -181,6 +185,7 @@ fn a_scenario_runs_through_the_runner_on_scripted_boards() {
         vanish: false,
         journal: journal.clone(),
         pki: tempfile::tempdir().unwrap(),
+        budget: None,
     });
     let factory = HilBackendFactory::new(provider);
     let loaded = load_str(SCENARIO, Path::new("scripted.toml")).unwrap();
@@ -223,6 +228,7 @@ fn a_vanished_port_is_an_infrastructure_failure_of_that_attempt() {
         vanish: true,
         journal: Journal::default(),
         pki: tempfile::tempdir().unwrap(),
+        budget: None,
     });
     let factory = HilBackendFactory::new(provider);
     let loaded = load_str(SCENARIO, Path::new("scripted.toml")).unwrap();
@@ -237,4 +243,30 @@ fn a_vanished_port_is_an_infrastructure_failure_of_that_attempt() {
         .infrastructure
         .as_deref()
         .is_some_and(|i| i.contains("vanished")));
+}
+
+#[test]
+fn a_run_past_its_budget_ends_as_an_infrastructure_failure() {
+    let provider = Arc::new(Scripted {
+        vanish: false,
+        journal: Journal::default(),
+        pki: tempfile::tempdir().unwrap(),
+        budget: Some(Duration::from_millis(800)),
+    });
+    let factory = HilBackendFactory::new(provider);
+    // A wait for an event the scripted board never prints, far longer than the budget.
+    let text = SCENARIO.replace(
+        r#"events_in_order = ["START", "DONE", "STOP"], within = "20s""#,
+        r#"events_in_order = ["FAILED"], within = "10m""#,
+    );
+    let loaded = load_str(&text, Path::new("scripted.toml")).unwrap();
+    let started = std::time::Instant::now();
+    let result = Runner::new(factory.clone(), RunOptions::default()).run(&loaded);
+    let Outcome::Error { message } = &result.outcome else {
+        panic!("{:?}", result.outcome);
+    };
+    assert!(message.contains("budget"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let attempt = factory.attempts().last_of("scripted").unwrap();
+    assert!(attempt.infrastructure.is_some_and(|i| i.contains("budget")));
 }

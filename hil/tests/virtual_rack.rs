@@ -298,3 +298,121 @@ modem_fw = "mfw_nrf9160_9.9.9"
         "{message}"
     );
 }
+
+/// A probe whose flashing hangs (a wedged J-Link): only the flash timeout ends it.
+struct HangingProbe(provlab_hil::probe::ProbeRow);
+
+impl provlab_hil::probe::Probe for HangingProbe {
+    fn list_probes(
+        &mut self,
+    ) -> Result<Vec<provlab_hil::probe::ProbeRow>, provlab_hil::probe::ProbeError> {
+        Ok(vec![self.0.clone()])
+    }
+    fn open(
+        &mut self,
+        _: &provlab_hil::probe::Selector,
+        _: &str,
+    ) -> Result<(), provlab_hil::probe::ProbeError> {
+        Ok(())
+    }
+    fn flash(
+        &mut self,
+        _: &Path,
+        _: provlab_hil::probe::ImageFormat,
+    ) -> Result<(), provlab_hil::probe::ProbeError> {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        Ok(())
+    }
+    fn reset(&mut self, _: provlab_hil::probe::Rtt) -> Result<(), provlab_hil::probe::ProbeError> {
+        Ok(())
+    }
+    fn read_rtt(&mut self, _: &mut [u8]) -> Result<usize, provlab_hil::probe::ProbeError> {
+        Ok(0)
+    }
+    fn recover(
+        &mut self,
+        _: &provlab_hil::probe::Selector,
+        _: &str,
+    ) -> Result<(), provlab_hil::probe::ProbeError> {
+        Ok(())
+    }
+    fn close(&mut self) {}
+}
+
+#[test]
+fn a_hanging_flash_ends_at_the_racks_flash_timeout() {
+    use provlab_hil::probe::{Access, ProbeRow};
+    use provlab_hil::rack::UsbId;
+    use provlab_hil::virtual_board::{VirtualBoard, VirtualBoardSpec};
+    use provlab_sim::board::{Era, TransportKind};
+
+    let dir = tempfile::tempdir().unwrap();
+    let console = VirtualBoard::start(&VirtualBoardSpec {
+        era: Era::Current,
+        transport: TransportKind::Http,
+        host: "127.0.0.1".to_owned(),
+        port: 9,
+        seed: 6,
+        root_ca: None,
+        speed: 1,
+        client: None,
+    })
+    .unwrap();
+    std::fs::write(dir.path().join("app.hex"), ":0100000000FF\n:00000001FF\n").unwrap();
+    let text = format!(
+        r#"
+[lab]
+hostname = "localhost"
+addresses = ["127.0.0.1"]
+dir = "{lab}"
+[lab.ports]
+rest = 0
+https = 0
+coap = 0
+[lab.timeouts]
+lease = "5s"
+flash = "1s"
+boot = "5s"
+[[board]]
+id = "dk-c"
+kind = "nrf9160dk"
+console = "{console}"
+probe = {{ vid = 0x1366, serial = "000960066750" }}
+firmware = {{ provisioning = "app.hex" }}
+"#,
+        lab = dir.path().join("lab").display(),
+        console = console.console().display()
+    );
+    let rack = rack::load_str(&text, &dir.path().join("rack.toml")).unwrap();
+    let probes = ProbeFactory(Arc::new(|| {
+        Box::new(HangingProbe(ProbeRow {
+            vid: UsbId(0x1366),
+            pid: UsbId(0x1055),
+            interface: None,
+            serial: Some("000960066750".to_owned()),
+            name: "J-Link".to_owned(),
+            access: Access::Accessible,
+        }))
+    }));
+    let provider = Arc::new(RackProvider::new(
+        rack,
+        RackOptions {
+            owner: "test".to_owned(),
+            run_id: "t5".to_owned(),
+            virtual_era: None,
+            tags: Vec::new(),
+            recover: false,
+            pull_plug: None,
+            probes,
+        },
+    ));
+    let factory = HilBackendFactory::new(provider);
+    let loaded = load_file(&repo("scenarios/01-happy-path-http.toml")).unwrap();
+    let started = std::time::Instant::now();
+    let result = Runner::new(factory, RunOptions::default()).run(&loaded);
+    let Outcome::Error { message } = &result.outcome else {
+        panic!("{:?}", result.outcome);
+    };
+    assert!(message.contains("flash timeout"), "{message}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}

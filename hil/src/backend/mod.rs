@@ -65,6 +65,13 @@ pub trait BoardProvider: Send + Sync {
     /// What the boards cannot do (e.g. no power control in the rack), with reasons.
     fn capabilities(&self) -> Capabilities;
 
+    /// The wall-clock budget of one whole scenario run (set-up included); past it the run
+    /// ends as an infrastructure failure, whatever step it is in. `None`: no budget beyond
+    /// the steps' own deadlines.
+    fn scenario_budget(&self) -> Option<StdDuration> {
+        None
+    }
+
     /// Leases and prepares one board per scenario device (by the device's name), pointed at
     /// the lab service at `service`. Dropping a link releases its board.
     fn acquire(
@@ -172,6 +179,8 @@ pub struct HilBackend {
     attempts: Attempts,
     run: Option<HilRun>,
     clock: RunClock,
+    /// When the scenario's wall-clock budget runs out.
+    deadline: Option<Instant>,
 }
 
 impl std::fmt::Debug for HilBackend {
@@ -232,6 +241,7 @@ impl HilBackend {
             attempts,
             run: None,
             clock,
+            deadline: None,
         }
     }
 
@@ -444,6 +454,29 @@ impl HilBackend {
         Ok(())
     }
 
+    /// Fails the run as an infrastructure failure once the scenario's budget is spent.
+    fn within_budget(&self) -> Result<(), BackendError> {
+        let Some(deadline) = self.deadline else {
+            return Ok(());
+        };
+        if Instant::now() < deadline {
+            return Ok(());
+        }
+        let budget = self.provider.scenario_budget().unwrap_or_default();
+        let (scenario, boards) = self
+            .run
+            .as_ref()
+            .map(|r| (r.scenario.clone(), r.board_ids()))
+            .unwrap_or_default();
+        Err(self.infrastructure(
+            &scenario,
+            boards,
+            &BoardError::Infrastructure(format!(
+                "the scenario's budget of {budget:?} (the rack's `scenario` timeout) is spent"
+            )),
+        ))
+    }
+
     /// Every device as the service and the consoles show it now.
     fn observation(&mut self) -> Result<Observation, BackendError> {
         let now_ms = self.clock.now_ms();
@@ -515,6 +548,10 @@ impl Backend for HilBackend {
 
     fn setup(&mut self, scenario: &Scenario, seed: u64) -> Result<(), BackendError> {
         self.clock = RunClock::start(self.provider.speed());
+        self.deadline = self
+            .provider
+            .scenario_budget()
+            .map(|budget| Instant::now() + budget);
         let run = self.set_up(scenario, seed)?;
         self.run = Some(run);
         self.pump(StdDuration::ZERO)?;
@@ -522,6 +559,7 @@ impl Backend for HilBackend {
     }
 
     fn step(&mut self, step: &Step) -> Result<StepOutcome, BackendError> {
+        self.within_budget()?;
         let clock = self.clock;
         let attempts = self.attempts.clone();
         let run = self.run()?;
@@ -622,6 +660,7 @@ impl Backend for HilBackend {
         let deadline = Instant::now() + self.clock.wall(within.to_std());
         let round = poll_round(self.clock.speed());
         loop {
+            self.within_budget()?;
             self.pump(round)?;
             let observation = self.observation()?;
             if until(&observation) {

@@ -279,18 +279,18 @@ impl RackProvider {
                 .or_else(|| board.firmware.get("provisioning"));
             match image {
                 Some(image) => {
-                    let outcome = flash_image(
-                        probe.as_mut(),
-                        &FlashJob {
-                            selector: &selector,
-                            chip,
-                            image: image.get(),
-                            recover: self.options.recover,
-                            nrfutil_for_uicr: board.nrfutil_for_uicr,
-                            rtt: Rtt::Off,
-                        },
+                    let (flashed, outcome) = flash_within(
+                        probe,
+                        selector.clone(),
+                        chip.to_owned(),
+                        image.get().clone(),
+                        (self.options.recover, board.nrfutil_for_uicr),
+                        self.rack.rack.lab.timeouts.flash.to_std(),
                     )
-                    .map_err(|e| infra(format!("flashing {}: {e}", image.get().display())))?;
+                    .map_err(&infra)?;
+                    probe = flashed;
+                    let outcome = outcome
+                        .map_err(|e| infra(format!("flashing {}: {e}", image.get().display())))?;
                     if let FlashOutcome::HandToNrfutil { image, uicr } = outcome {
                         return Err(infra(format!(
                             "{} writes UICR ({uicr:?}); program it with `nrfutil device program --firmware {}` first",
@@ -419,6 +419,10 @@ impl BoardProvider for RackProvider {
             .unwrap_or(1)
     }
 
+    fn scenario_budget(&self) -> Option<Duration> {
+        Some(self.rack.rack.lab.timeouts.scenario.to_std() / self.speed())
+    }
+
     fn capabilities(&self) -> Capabilities {
         let unpowered = self
             .rack
@@ -486,6 +490,46 @@ fn file_name(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The probe back from its flashing thread, with how flashing went.
+type Flashed = (
+    Box<dyn Probe + Send>,
+    Result<FlashOutcome, crate::probe::ProbeError>,
+);
+
+/// Flashes `image` on a thread of its own, so that a probe that hangs ends the attempt after
+/// the rack's `flash` timeout (the thread and its probe are then abandoned); the probe comes
+/// back with the outcome otherwise. `allow` is (recover a locked chip, hand UICR images to
+/// nrfutil).
+fn flash_within(
+    mut probe: Box<dyn Probe + Send>,
+    selector: crate::probe::Selector,
+    chip: String,
+    image: PathBuf,
+    allow: (bool, bool),
+    timeout: Duration,
+) -> Result<Flashed, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("flash".to_owned())
+        .spawn(move || {
+            let outcome = flash_image(
+                probe.as_mut(),
+                &FlashJob {
+                    selector: &selector,
+                    chip: &chip,
+                    image: &image,
+                    recover: allow.0,
+                    nrfutil_for_uicr: allow.1,
+                    rtt: Rtt::Off,
+                },
+            );
+            let _ = tx.send((probe, outcome));
+        })
+        .map_err(|e| format!("cannot start the flashing thread: {e}"))?;
+    rx.recv_timeout(timeout)
+        .map_err(|_| format!("flashing took longer than the rack's flash timeout ({timeout:?})"))
 }
 
 /// How to open a real board's console: a USB serial port with its control lines (DTR wakes
