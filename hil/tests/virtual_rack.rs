@@ -72,6 +72,13 @@ fn catalogue_scenario_01_passes_on_a_virtual_board() {
             .join("virtual-1.console.log"),
     )
     .unwrap();
+    // The service's side is in the timeline too: the batch it delivered, the results.
+    let text = result.transcript.to_text();
+    assert!(text.contains("service  delivered "), "{text}");
+    assert!(
+        text.contains("service  recorded a result from dk1"),
+        "{text}"
+    );
     assert!(!capture.is_empty());
     let attempts = factory.attempts().all();
     assert_eq!(attempts.len(), 1);

@@ -17,6 +17,7 @@
 pub mod board;
 pub mod console_board;
 pub mod rack_provider;
+pub mod service_log;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -201,8 +202,10 @@ struct HilRun {
     transcript: Transcript,
     owner_entries_seen: usize,
     default_actor: String,
+    /// Service events already in the transcript.
+    service_events_seen: usize,
     /// The run's lab service, kept running until the run ends (dropped last).
-    _lab: LabServer,
+    lab: LabServer,
 }
 
 impl HilRun {
@@ -381,7 +384,8 @@ impl HilBackend {
             transcript: Transcript::new(),
             owner_entries_seen: 0,
             default_actor: default_actor(scenario),
-            _lab: lab,
+            service_events_seen: 0,
+            lab,
         })
     }
 
@@ -392,6 +396,7 @@ impl HilBackend {
         let attempts = self.attempts.clone();
         let run = self.run()?;
         copy_owner_log(run);
+        copy_service_log(run, clock.now_ms());
         let mut first = true;
         let ids = run.board_ids();
         let devices: Vec<String> = run.boards.keys().cloned().collect();
@@ -489,6 +494,32 @@ impl HilBackend {
         }
         Ok(Observation { now_ms, devices })
     }
+}
+
+/// Moves what the service did for the devices since the last copy into the transcript.
+fn copy_service_log(run: &mut HilRun, at_ms: u64) {
+    let Ok(events) = run.lab.app().stored_events() else {
+        return;
+    };
+    if events.len() <= run.service_events_seen {
+        return;
+    }
+    let ids: BTreeMap<String, String> = run
+        .boards
+        .keys()
+        .filter_map(|d| {
+            run.service
+                .device_id(d)
+                .map(|id| (id.to_owned(), d.clone()))
+        })
+        .collect();
+    for event in events.iter().skip(run.service_events_seen) {
+        if let Some(line) = service_log::describe(event, &ids) {
+            run.transcript
+                .push(Entry::on(at_ms, Lane::Service, EntryKind::Note, line));
+        }
+    }
+    run.service_events_seen = events.len();
 }
 
 /// Moves the owner calls made since the last copy into the transcript.

@@ -137,11 +137,11 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
 }
 
-/// The lab service's log on stderr (`RUST_LOG` filters; default: warnings only, so the
+/// The lab service's log on stderr (`RUST_LOG` filters; default: errors only, so the
 /// run's report stays readable).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
