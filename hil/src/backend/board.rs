@@ -70,4 +70,10 @@ pub trait BoardLink: Send {
 
     /// The whole console capture so far (bytes as read), for the reports.
     fn capture(&self) -> Vec<u8>;
+
+    /// The modem's credentials as `(sec tag, %CMNG type)` (`AT%CMNG=1`); `None` when the
+    /// board cannot list them.
+    fn credentials(&mut self) -> Result<Option<Vec<(u32, u8)>>, BoardError> {
+        Ok(None)
+    }
 }

@@ -187,6 +187,15 @@ fn short(command: &str) -> String {
     }
 }
 
+/// `(tag, type)` of a `%CMNG: <tag>,<type>[,"<sha>"]` listing line.
+fn cmng_entry(line: &str) -> Option<(u32, u8)> {
+    let rest = line.trim().strip_prefix("%CMNG:")?;
+    let mut fields = rest.split(',').map(str::trim);
+    let tag = fields.next()?.parse().ok()?;
+    let kind = fields.next()?.parse().ok()?;
+    Some((tag, kind))
+}
+
 /// The modem's `%CMNG` digest of a credential's content.
 fn cmng_sha(content: &str) -> String {
     hex::encode_upper(Sha256::digest(content.as_bytes()))
@@ -289,6 +298,13 @@ impl<S: ByteStream> BoardLink for ConsoleBoard<S> {
         Ok(std::mem::take(&mut self.pending))
     }
 
+    fn credentials(&mut self) -> Result<Option<Vec<(u32, u8)>>, BoardError> {
+        let lines = self.at_ok("AT%CMNG=1")?;
+        let mut listed: Vec<(u32, u8)> = lines.iter().filter_map(|l| cmng_entry(l)).collect();
+        listed.sort_unstable();
+        Ok(Some(listed))
+    }
+
     fn capture(&self) -> Vec<u8> {
         self.console.capture().bytes().to_vec()
     }
@@ -312,5 +328,21 @@ fn run_power(board: &str, argv: &[String]) -> Result<(), BoardError> {
             "{board}: power command `{}` failed: {status}",
             argv.join(" ")
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cmng_entry;
+
+    #[test]
+    fn cmng_listing_lines_give_tag_and_type() {
+        assert_eq!(
+            cmng_entry("%CMNG: 16842753,0,\"ABCD\""),
+            Some((16_842_753, 0))
+        );
+        assert_eq!(cmng_entry("  %CMNG: 42,2"), Some((42, 2)));
+        assert_eq!(cmng_entry("OK"), None);
+        assert_eq!(cmng_entry("%CMNG: x,0"), None);
     }
 }

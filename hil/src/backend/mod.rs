@@ -566,10 +566,6 @@ impl Backend for HilBackend {
                 "the network gives the modem its time",
             )
             .without(Capability::ClockJump, "the modem's clock cannot be moved")
-            .without(
-                Capability::NvmInspection,
-                "credential listing over the console is not wired yet",
-            )
             .without(Capability::RecordCapture, "records are not on the console");
         if self.provider.speed() <= 1 {
             caps = caps.without(Capability::VirtualTime, "boards run in real time");
@@ -709,7 +705,27 @@ impl Backend for HilBackend {
 
     fn observe(&mut self) -> Result<Observation, BackendError> {
         self.pump(StdDuration::ZERO)?;
-        self.observation()
+        let mut observation = self.observation()?;
+        // The credential listing costs a console command per board: only where the runner
+        // checks expectations, not in every round of a wait.
+        let run = self.run()?;
+        for (device, seen) in &mut observation.devices {
+            let Some(board) = run.boards.get_mut(device) else {
+                continue;
+            };
+            let listed = board.credentials().map_err(|e| {
+                BackendError::Failed(format!("device `{device}` ({}): {e}", board.id()))
+            })?;
+            seen.nvm = listed.map(|entries| {
+                let mut nvm: Vec<(u32, CredentialType)> = entries
+                    .into_iter()
+                    .filter_map(|(tag, kind)| Some((tag, CredentialType::from_number(kind)?)))
+                    .collect();
+                nvm.sort();
+                nvm
+            });
+        }
+        Ok(observation)
     }
 
     fn now_ms(&self) -> u64 {
