@@ -423,3 +423,91 @@ firmware = {{ provisioning = "app.hex" }}
     assert!(message.contains("flash timeout"), "{message}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn an_image_with_uicr_goes_to_nrfutil_when_the_rack_says_so() {
+    use provlab_hil::probe::{Access, FakeProbe, ProbeRow};
+    use provlab_hil::rack::UsbId;
+    use provlab_hil::virtual_board::{VirtualBoard, VirtualBoardSpec};
+    use provlab_sim::board::{Era, TransportKind};
+
+    let dir = tempfile::tempdir().unwrap();
+    let console = VirtualBoard::start(&VirtualBoardSpec {
+        era: Era::Current,
+        transport: TransportKind::Http,
+        host: "127.0.0.1".to_owned(),
+        port: 9,
+        seed: 7,
+        root_ca: None,
+        speed: 1,
+        client: None,
+    })
+    .unwrap();
+    // Four bytes at 0x00FF8000: UICR.
+    std::fs::write(
+        dir.path().join("uicr.hex"),
+        ":0200000400FFFB\n:048000000102030472\n:00000001FF\n",
+    )
+    .unwrap();
+    let text = format!(
+        r#"
+[lab]
+hostname = "localhost"
+addresses = ["127.0.0.1"]
+dir = "{lab}"
+[lab.ports]
+rest = 0
+https = 0
+coap = 0
+[lab.timeouts]
+lease = "5s"
+flash = "5s"
+boot = "5s"
+[[board]]
+id = "dk-d"
+kind = "nrf9160dk"
+console = "{console}"
+probe = {{ vid = 0x1366, serial = "000960066751" }}
+firmware = {{ provisioning = "uicr.hex" }}
+nrfutil_for_uicr = true
+"#,
+        lab = dir.path().join("lab").display(),
+        console = console.console().display()
+    );
+    let rack = rack::load_str(&text, &dir.path().join("rack.toml")).unwrap();
+    let probes = ProbeFactory(Arc::new(|| {
+        Box::new(FakeProbe::new(vec![ProbeRow {
+            vid: UsbId(0x1366),
+            pid: UsbId(0x1055),
+            interface: None,
+            serial: Some("000960066751".to_owned()),
+            name: "J-Link".to_owned(),
+            access: Access::Accessible,
+        }]))
+    }));
+    let provider = Arc::new(RackProvider::new(
+        rack,
+        RackOptions {
+            owner: "test".to_owned(),
+            run_id: "t6".to_owned(),
+            virtual_era: None,
+            tags: Vec::new(),
+            recover: false,
+            pull_plug: None,
+            probes,
+        },
+    ));
+    let factory = HilBackendFactory::new(provider);
+    let loaded = load_file(&repo("scenarios/01-happy-path-http.toml")).unwrap();
+    let result = Runner::new(factory, RunOptions::default()).run(&loaded);
+    let Outcome::Error { message } = &result.outcome else {
+        panic!("{:?}", result.outcome);
+    };
+    // This machine has no nrfutil: the failure names the command the rack asked for.
+    assert!(message.contains("writes UICR"), "{message}");
+    assert!(
+        message.contains("nrfutil device program --firmware"),
+        "{message}"
+    );
+    assert!(message.contains("--serial-number 960066751"), "{message}");
+}

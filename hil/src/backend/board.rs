@@ -21,6 +21,9 @@ pub enum BoardOutput {
     /// A console line the decoder has no meaning for (kept in the transcript, never
     /// dropped).
     Line(String),
+    /// Something the rig did to the board (a chip recovered, an image programmed), for the
+    /// transcript.
+    Note(String),
 }
 
 /// Why a board operation failed: the lab's fault or the product's.

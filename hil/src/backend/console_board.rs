@@ -108,6 +108,12 @@ impl<S: ByteStream> ConsoleBoard<S> {
         booted
     }
 
+    /// Adds a line of the runner's own to the board's output (a chip recovery, an image
+    /// programmed by nrfutil), so that it reaches the transcript.
+    pub fn note(&mut self, line: impl Into<String>) {
+        self.pending.push(BoardOutput::Note(line.into()));
+    }
+
     /// Takes over `lease`: the board is released when this link is dropped.
     pub fn hold_lease(&mut self, lease: Lease) {
         self.held.lease = Some(lease);

@@ -362,13 +362,21 @@ impl HilBackend {
                 service.learn_device(device.name.get(), &token)?;
             }
         }
+        let mut rig_notes: Vec<(String, String)> = Vec::new();
         // The scenario starts from a fresh boot, as a simulated device does at t=0: no
         // attempt the firmware scheduled at power-on runs into the set-up above.
         for (device, board) in &mut boards {
             let rebooted = board
                 .power_cycle(None)
-                // What the board printed before this boot belongs to the set-up.
-                .and_then(|()| board.poll(StdDuration::ZERO).map(|_| ()));
+                // What the board printed before this boot belongs to the set-up; what the rig
+                // did to it is kept.
+                .and_then(|()| board.poll(StdDuration::ZERO))
+                .map(|outputs| {
+                    rig_notes.extend(outputs.into_iter().filter_map(|o| match o {
+                        BoardOutput::Note(text) => Some((device.clone(), text)),
+                        _ => None,
+                    }));
+                });
             rebooted.map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
                 BoardError::Product(m) => {
@@ -376,12 +384,21 @@ impl HilBackend {
                 }
             })?;
         }
+        let mut transcript = Transcript::new();
+        for (device, text) in rig_notes {
+            transcript.push(Entry::on(
+                self.clock.now_ms(),
+                Lane::Modem(device),
+                EntryKind::Note,
+                format!("rig: {text}"),
+            ));
+        }
         Ok(HilRun {
             scenario: name,
             service,
             boards,
             events: BTreeMap::new(),
-            transcript: Transcript::new(),
+            transcript,
             owner_entries_seen: 0,
             default_actor: default_actor(scenario),
             service_events_seen: 0,
@@ -452,6 +469,12 @@ impl HilBackend {
                         lane.clone(),
                         EntryKind::Note,
                         format!("console: {line}"),
+                    )),
+                    BoardOutput::Note(text) => run.transcript.push(Entry::on(
+                        now,
+                        Lane::Modem(device.clone()),
+                        EntryKind::Note,
+                        format!("rig: {text}"),
                     )),
                 }
             }

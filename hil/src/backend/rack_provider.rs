@@ -265,6 +265,7 @@ impl RackProvider {
                 .map(|p| (p.get().off.clone(), p.get().on.clone())),
             ..Held::default()
         };
+        let mut notes: Vec<String> = Vec::new();
         if let (Some(wanted), Some(chip)) = (&board.probe, board.chip_name()) {
             let mut probe: Box<dyn Probe + Send> = (self.options.probes.0)();
             let rows = probe.list_probes().map_err(|e| infra(e.to_string()))?;
@@ -291,12 +292,27 @@ impl RackProvider {
                     probe = flashed;
                     let outcome = outcome
                         .map_err(|e| infra(format!("flashing {}: {e}", image.get().display())))?;
-                    if let FlashOutcome::HandToNrfutil { image, uicr } = outcome {
-                        return Err(infra(format!(
-                            "{} writes UICR ({uicr:?}); program it with `nrfutil device program --firmware {}` first",
-                            image.display(),
-                            image.display()
-                        )));
+                    match outcome {
+                        FlashOutcome::Flashed { events } => {
+                            for event in events {
+                                notes.push(format!("probe: {event:?}"));
+                            }
+                        }
+                        FlashOutcome::HandToNrfutil { image, uicr } => {
+                            let serial = selector.serial.clone().unwrap_or_default();
+                            nrfutil_program(
+                                &image,
+                                &serial,
+                                self.rack.rack.lab.timeouts.flash.to_std(),
+                            )
+                            .map_err(|e| {
+                                infra(format!("{} writes UICR ({uicr}): {e}", image.display()))
+                            })?;
+                            notes.push(format!(
+                                "programmed {} with nrfutil (it writes UICR: {uicr})",
+                                image.display()
+                            ));
+                        }
                     }
                 }
                 None => {
@@ -315,6 +331,9 @@ impl RackProvider {
             .map_err(|e| infra(e.to_string()))?;
         let mut link =
             ConsoleBoard::new(id, console, board.root_ca_sec_tag, self.deadlines(), held);
+        for note in notes {
+            link.note(note);
+        }
         if let Some(wanted) = &board.modem_fw {
             link.check_modem_firmware(wanted.get())?;
         }
@@ -490,6 +509,52 @@ fn file_name(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Hands an image that writes UICR to Nordic's `nrfutil device program` (with the probe's
+/// serial number without its leading zeros, as nrfutil numbers J-Links), then resets the
+/// board with `nrfutil device reset`; each bounded by `timeout`.
+fn nrfutil_program(image: &std::path::Path, serial: &str, timeout: Duration) -> Result<(), String> {
+    let serial = serial.trim_start_matches('0');
+    let image = image.display().to_string();
+    run_bounded(
+        &[
+            "device",
+            "program",
+            "--firmware",
+            &image,
+            "--serial-number",
+            serial,
+        ],
+        timeout,
+    )?;
+    run_bounded(&["device", "reset", "--serial-number", serial], timeout)
+}
+
+/// Runs `nrfutil ARGS` and waits for it at most `timeout` (it is killed past that).
+fn run_bounded(args: &[&str], timeout: Duration) -> Result<(), String> {
+    let shown = format!("nrfutil {}", args.join(" "));
+    let mut child = std::process::Command::new("nrfutil")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            format!("cannot run `{shown}`: {e} (is nrfutil with its `device` command installed?)")
+        })?;
+    let until = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(format!("`{shown}` failed: {status}")),
+            Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(100)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("`{shown}` took longer than {timeout:?}"));
+            }
+            Err(e) => return Err(format!("waiting for `{shown}`: {e}")),
+        }
+    }
 }
 
 /// The probe back from its flashing thread, with how flashing went.

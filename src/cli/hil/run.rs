@@ -13,7 +13,7 @@ use provlab_harness::report::ExitStatus;
 use provlab_harness::runner::replay_command_of;
 use provlab_harness::{LoadedScenario, RunOptions, Runner, ScenarioResult};
 use provlab_hil::backend::rack_provider::{ProbeFactory, RackOptions, RackProvider};
-use provlab_hil::backend::HilBackendFactory;
+use provlab_hil::backend::{BoardProvider as _, HilBackendFactory};
 use provlab_hil::decode::Era;
 
 use super::inventory::load;
@@ -93,6 +93,12 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
         "hil run {run_id}: console logs in {}",
         provider.log_dir().display()
     );
+    let speed = provider.speed();
+    if speed > 1 {
+        println!(
+            "the boards' clocks run at {speed}x: deadlines, the scenarios' durations and the lab service's clock are scaled by {speed}; times below are board times"
+        );
+    }
     let factory = HilBackendFactory::new(provider.clone());
     let jobs: Vec<Job> = (0..scenarios.len())
         .map(|scenario| Job {
@@ -185,6 +191,9 @@ fn attach(
     command: &str,
     replay_flags: &str,
 ) {
+    result
+        .properties
+        .push(("clock_speed".to_owned(), provider.speed().to_string()));
     result.replay = Some(format!(
         "{}{replay_flags}",
         replay_command_of(command, &result.file, result.seed)
