@@ -511,3 +511,152 @@ nrfutil_for_uicr = true
     );
     assert!(message.contains("--serial-number 960066751"), "{message}");
 }
+
+/// A probe that opens, resets, and whose firmware writes a line and a half to RTT a few
+/// reads after the reset.
+struct RttProbe {
+    row: provlab_hil::probe::ProbeRow,
+    rtt: Vec<u8>,
+    reads: u32,
+}
+
+impl provlab_hil::probe::Probe for RttProbe {
+    fn list_probes(
+        &mut self,
+    ) -> Result<Vec<provlab_hil::probe::ProbeRow>, provlab_hil::probe::ProbeError> {
+        Ok(vec![self.row.clone()])
+    }
+    fn open(
+        &mut self,
+        _: &provlab_hil::probe::Selector,
+        _: &str,
+    ) -> Result<(), provlab_hil::probe::ProbeError> {
+        Ok(())
+    }
+    fn flash(
+        &mut self,
+        _: &Path,
+        _: provlab_hil::probe::ImageFormat,
+    ) -> Result<(), provlab_hil::probe::ProbeError> {
+        Ok(())
+    }
+    fn reset(
+        &mut self,
+        rtt: provlab_hil::probe::Rtt,
+    ) -> Result<(), provlab_hil::probe::ProbeError> {
+        if matches!(rtt, provlab_hil::probe::Rtt::Capture { .. }) {
+            self.rtt = b"<inf> app: hello over RTT\n<inf> app: partial".to_vec();
+        }
+        Ok(())
+    }
+    fn read_rtt(&mut self, buf: &mut [u8]) -> Result<usize, provlab_hil::probe::ProbeError> {
+        self.reads += 1;
+        if self.reads < 10 {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.rtt.len());
+        buf[..n].copy_from_slice(&self.rtt[..n]);
+        self.rtt.drain(..n);
+        Ok(n)
+    }
+    fn recover(
+        &mut self,
+        _: &provlab_hil::probe::Selector,
+        _: &str,
+    ) -> Result<(), provlab_hil::probe::ProbeError> {
+        Ok(())
+    }
+    fn close(&mut self) {}
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn scenario_01_passes_through_the_real_board_path_with_rtt() {
+    use provlab_hil::probe::{Access, ProbeRow};
+    use provlab_hil::rack::UsbId;
+    use provlab_hil::virtual_board::{VirtualBoard, VirtualBoardSpec};
+    use provlab_sim::board::{Era, TransportKind};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (rest, https, coap) = (free_port(), free_port(), free_port());
+    // The "DK": its firmware points at the lab service's fixed HTTPS port and has no root CA
+    // yet (the runner installs it over the AT shell); its console is a PTY.
+    let console = VirtualBoard::start(&VirtualBoardSpec {
+        era: Era::Current,
+        transport: TransportKind::Http,
+        host: "127.0.0.1".to_owned(),
+        port: https,
+        seed: 8,
+        root_ca: None,
+        speed: 1,
+        client: None,
+    })
+    .unwrap();
+    let text = format!(
+        r#"
+[lab]
+hostname = "localhost"
+addresses = ["127.0.0.1"]
+dir = "{lab}"
+[lab.ports]
+rest = {rest}
+https = {https}
+coap = {coap}
+[lab.timeouts]
+lease = "5s"
+boot = "10s"
+[[board]]
+id = "dk-e"
+kind = "nrf9160dk"
+console = "{console}"
+probe = {{ vid = 0x1366, serial = "000960066752" }}
+rtt = true
+"#,
+        lab = dir.path().join("lab").display(),
+        console = console.console().display()
+    );
+    let rack = rack::load_str(&text, &dir.path().join("rack.toml")).unwrap();
+    let probes = ProbeFactory(Arc::new(|| {
+        Box::new(RttProbe {
+            row: ProbeRow {
+                vid: UsbId(0x1366),
+                pid: UsbId(0x1055),
+                interface: None,
+                serial: Some("000960066752".to_owned()),
+                name: "J-Link".to_owned(),
+                access: Access::Accessible,
+            },
+            rtt: Vec::new(),
+            reads: 0,
+        })
+    }));
+    let provider = Arc::new(RackProvider::new(
+        rack,
+        RackOptions {
+            owner: "test".to_owned(),
+            run_id: "t7".to_owned(),
+            virtual_era: None,
+            tags: Vec::new(),
+            recover: false,
+            pull_plug: None,
+            probes,
+        },
+    ));
+    let factory = HilBackendFactory::new(provider);
+    let loaded = load_file(&repo("scenarios/01-happy-path-http.toml")).unwrap();
+    let result = Runner::new(factory, RunOptions::default()).run(&loaded);
+    let text = result.transcript.to_text();
+    assert_eq!(result.outcome, Outcome::Passed, "{text}");
+    assert!(text.contains("rtt: <inf> app: hello over RTT"), "{text}");
+    assert!(
+        !text.contains("partial"),
+        "an unfinished line waits: {text}"
+    );
+}

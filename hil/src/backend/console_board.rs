@@ -33,6 +33,8 @@ pub struct Held {
     pub power: Option<(Vec<String>, Vec<String>)>,
     /// The board's debug probe, kept open for the run.
     pub probe: Option<Box<dyn Probe + Send>>,
+    /// Whether the probe captures the firmware's RTT output.
+    pub rtt: bool,
 }
 
 impl std::fmt::Debug for Held {
@@ -54,6 +56,8 @@ pub struct ConsoleBoard<S: ByteStream> {
     held: Held,
     /// Outputs decoded but not yet returned by [`BoardLink::poll`].
     pending: Vec<BoardOutput>,
+    /// RTT bytes of a line not yet complete (when the probe captures RTT).
+    rtt_partial: Vec<u8>,
 }
 
 impl<S: ByteStream> std::fmt::Debug for ConsoleBoard<S> {
@@ -81,6 +85,7 @@ impl<S: ByteStream> ConsoleBoard<S> {
             deadlines,
             held,
             pending: Vec::new(),
+            rtt_partial: Vec::new(),
         }
     }
 
@@ -106,6 +111,34 @@ impl<S: ByteStream> ConsoleBoard<S> {
             }
         }
         booted
+    }
+
+    /// Moves what the firmware wrote to RTT since the last read into the output, a line at
+    /// a time (a partial line waits for its end).
+    fn read_rtt(&mut self) -> Result<(), BoardError> {
+        if !self.held.rtt {
+            return Ok(());
+        }
+        let Some(probe) = self.held.probe.as_mut() else {
+            return Ok(());
+        };
+        let mut buf = [0u8; 1024];
+        for _ in 0..64 {
+            let n = probe.read_rtt(&mut buf).map_err(|e| {
+                BoardError::Infrastructure(format!("{}: reading RTT: {e}", self.id))
+            })?;
+            if n == 0 {
+                break;
+            }
+            self.rtt_partial
+                .extend_from_slice(buf.get(..n).unwrap_or_default());
+        }
+        while let Some(end) = self.rtt_partial.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.rtt_partial.drain(..=end).collect();
+            let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+            self.pending.push(BoardOutput::Line(format!("rtt: {text}")));
+        }
+        Ok(())
     }
 
     /// Adds a line of the runner's own to the board's output (a chip recovery, an image
@@ -301,6 +334,7 @@ impl<S: ByteStream> BoardLink for ConsoleBoard<S> {
     fn poll(&mut self, wait: Duration) -> Result<Vec<BoardOutput>, BoardError> {
         self.console.pump(wait).map_err(|e| classify(&self.id, e))?;
         self.drain();
+        self.read_rtt()?;
         Ok(std::mem::take(&mut self.pending))
     }
 

@@ -285,7 +285,7 @@ impl RackProvider {
                         selector.clone(),
                         chip.to_owned(),
                         image.get().clone(),
-                        (self.options.recover, board.nrfutil_for_uicr),
+                        (self.options.recover, board.nrfutil_for_uicr, board.rtt),
                         self.rack.rack.lab.timeouts.flash.to_std(),
                     )
                     .map_err(&infra)?;
@@ -318,11 +318,12 @@ impl RackProvider {
                 None => {
                     probe
                         .open(&selector, chip)
-                        .and_then(|()| probe.reset(Rtt::Off))
+                        .and_then(|()| probe.reset(rtt_mode(board.rtt)))
                         .map_err(|e| infra(format!("reset: {e}")))?;
                 }
             }
             held.probe = Some(probe);
+            held.rtt = board.rtt;
         }
         console
             .wait_for("the boot banner", self.deadlines().boot, |h| {
@@ -566,13 +567,13 @@ type Flashed = (
 /// Flashes `image` on a thread of its own, so that a probe that hangs ends the attempt after
 /// the rack's `flash` timeout (the thread and its probe are then abandoned); the probe comes
 /// back with the outcome otherwise. `allow` is (recover a locked chip, hand UICR images to
-/// nrfutil).
+/// nrfutil, capture RTT).
 fn flash_within(
     mut probe: Box<dyn Probe + Send>,
     selector: crate::probe::Selector,
     chip: String,
     image: PathBuf,
-    allow: (bool, bool),
+    allow: (bool, bool, bool),
     timeout: Duration,
 ) -> Result<Flashed, String> {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -587,7 +588,7 @@ fn flash_within(
                     image: &image,
                     recover: allow.0,
                     nrfutil_for_uicr: allow.1,
-                    rtt: Rtt::Off,
+                    rtt: rtt_mode(allow.2),
                 },
             );
             let _ = tx.send((probe, outcome));
@@ -595,6 +596,18 @@ fn flash_within(
         .map_err(|e| format!("cannot start the flashing thread: {e}"))?;
     rx.recv_timeout(timeout)
         .map_err(|_| format!("flashing took longer than the rack's flash timeout ({timeout:?})"))
+}
+
+/// The reset's RTT handling: capture (clearing a stale control block first, so nothing of
+/// an earlier run is read) when the rack asks for it.
+fn rtt_mode(capture: bool) -> Rtt {
+    if capture {
+        Rtt::Capture {
+            attach_timeout: Duration::from_secs(3),
+        }
+    } else {
+        Rtt::Off
+    }
 }
 
 /// How to open a real board's console: a USB serial port with its control lines (DTR wakes

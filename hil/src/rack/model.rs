@@ -182,6 +182,10 @@ pub struct Board {
     /// Hand images with UICR records to `nrfutil device program` instead of refusing them.
     #[serde(default)]
     pub nrfutil_for_uicr: bool,
+    /// Real boards: capture the firmware's RTT output through the probe (the firmware must
+    /// log to RTT); its lines join the transcript.
+    #[serde(default)]
+    pub rtt: bool,
     /// Virtual boards only: how many times faster than real time the board's clock runs
     /// (at least 1). Default 1.
     #[serde(default)]
