@@ -1,4 +1,5 @@
-//! The HIL run's service side against a real `provlab serve` on 127.0.0.1: a catalogue
+//! The HIL run's service side against its lab service (`provlab serve` in process) on
+//! 127.0.0.1: a catalogue
 //! scenario's starting state and owner actions go over REST, refusals come back with the
 //! statuses the scenario expects, and the service's view of each device matches the
 //! scenario's expectations (scenario 16, role checks, has no device step that needs a board).
@@ -9,43 +10,15 @@ mod support;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use provlab_harness::owner::{owner_step, set_up_service};
 use provlab_harness::scenario::Step;
 use provlab_harness::{load_file, BackendError, StepOutcome};
 use provlab_hil::clock::RunClock;
+use provlab_hil::lab::{LabServer, LabServiceConfig};
 use provlab_hil::service::{observe, LabContent, LabService, TokenSource};
 use provlab_server::api_client::ApiClient;
-use provlab_server::serve::{ServeConfig, Server};
 use support::token_for;
-
-const OWNER_KEY: &str = "provlab-hil-test-owner-key-0123456789abcdef";
-
-/// A `provlab serve` (REST only, in memory) on its own thread; its REST address.
-fn serve() -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let config = ServeConfig {
-                db: None,
-                rest: SocketAddr::from(([127, 0, 0, 1], 0)),
-                https: None,
-                coap: None,
-                owner_key: Some(OWNER_KEY.to_owned()),
-                ..ServeConfig::default()
-            };
-            let server = Server::start(&config).await.unwrap();
-            tx.send(server.bound().rest).unwrap();
-            server.run(std::future::pending()).await.unwrap();
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(20)).unwrap()
-}
 
 /// Boards whose tokens come from their names.
 struct Boards;
@@ -58,17 +31,29 @@ impl TokenSource for Boards {
 
 #[test]
 fn scenario_16_runs_over_rest_with_the_statuses_it_expects() {
-    let addr = serve();
+    // The lab service a HIL run starts (`provlab serve` in process, its own owner key).
+    let dir = tempfile::tempdir().unwrap();
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    let lab = LabServer::start(&LabServiceConfig {
+        rest: any,
+        https: any,
+        coap: any,
+        hostnames: vec!["127.0.0.1".to_owned()],
+        pki: dir.path().join("pki"),
+        clock_speed: 1,
+    })
+    .unwrap();
     let loaded = load_file(Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../scenarios/16-role-checks.toml"
     )))
     .unwrap();
     let scenario = loaded.scenario;
-    let api = ApiClient::new(&format!("http://{addr}")).unwrap();
+    let api = ApiClient::new(&lab.rest_url()).unwrap();
     let content =
         LabContent::new("-----BEGIN CERTIFICATE-----\nlab\n-----END CERTIFICATE-----\n").unwrap();
-    let mut service = LabService::connect(api, OWNER_KEY, content, RunClock::start(1)).unwrap();
+    let mut service =
+        LabService::connect(api, lab.owner_key(), content, RunClock::start(1)).unwrap();
     let mut boards = Boards;
     set_up_service(&mut service.actions(&mut boards), &scenario).unwrap();
     // Unclaimed devices are known by their tokens before anyone claims them.

@@ -67,14 +67,16 @@ pub enum LoadError {
     },
     /// One or more scenario files are invalid (syntax, unknown keys, types, references,
     /// semantic rules).
-    #[error("{}", render(diagnostics))]
+    #[error("{}", render_diagnostics(diagnostics))]
     Invalid {
         /// Every problem found, by file and position.
         diagnostics: Vec<Diagnostic>,
     },
 }
 
-fn render(diagnostics: &[Diagnostic]) -> String {
+/// Every diagnostic, each with its source line, separated by a blank line (how load errors
+/// of scenario and rack files print).
+pub fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
         .map(ToString::to_string)

@@ -11,7 +11,7 @@ mod validate;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use error::{Diagnostic, LoadError, Location};
+pub use error::{render_diagnostics, Diagnostic, LoadError, Location};
 pub use lines::LineIndex;
 
 use crate::scenario::Scenario;
@@ -40,12 +40,7 @@ impl LoadedScenario {
 
     /// The position of a span of this file.
     pub fn locate(&self, span: &Range<usize>) -> Location {
-        let (line, column) = self.lines.span_start(&self.source, span);
-        Location {
-            file: self.path.clone(),
-            line,
-            column,
-        }
+        location_at(&self.path, &self.source, &self.lines, span)
     }
 
     /// A diagnostic at a span of this file.
@@ -54,22 +49,31 @@ impl LoadedScenario {
     }
 }
 
-fn diagnostic_at(
+/// Where a byte span of `source` (the text of `path`) starts, as file:line:col. Every
+/// TOML file provlab reads (scenarios, racks) names its problems this way.
+pub fn location_at(path: &Path, source: &str, lines: &LineIndex, span: &Range<usize>) -> Location {
+    let (line, column) = lines.span_start(source, span);
+    Location {
+        file: path.to_path_buf(),
+        line,
+        column,
+    }
+}
+
+/// A problem at a byte span of `source` (the text of `path`), with the line it is on.
+pub fn diagnostic_at(
     path: &Path,
     source: &str,
     lines: &LineIndex,
     span: &Range<usize>,
     message: String,
 ) -> Diagnostic {
-    let (line, column) = lines.span_start(source, span);
+    let location = location_at(path, source, lines, span);
+    let source_line = lines.line_text(source, location.line).to_owned();
     Diagnostic {
-        location: Location {
-            file: path.to_path_buf(),
-            line,
-            column,
-        },
+        location,
         message,
-        source_line: lines.line_text(source, line).to_owned(),
+        source_line,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use provlab_harness::loader::Diagnostic;
+use provlab_harness::loader::{render_diagnostics, Diagnostic};
 
 /// A rack file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -16,19 +16,11 @@ pub enum RackError {
         source: std::io::Error,
     },
     /// The file has problems (syntax, unknown keys, types, rules); each names file:line:col.
-    #[error("{}", render(diagnostics))]
+    #[error("{}", render_diagnostics(diagnostics))]
     Invalid {
         /// Every problem found.
         diagnostics: Vec<Diagnostic>,
     },
-}
-
-fn render(diagnostics: &[Diagnostic]) -> String {
-    diagnostics
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n\n")
 }
 
 impl RackError {

@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use provlab_harness::loader::{Diagnostic, LineIndex, Location};
+use provlab_harness::loader::{diagnostic_at, location_at, Diagnostic, LineIndex, Location};
 
 use super::check::{check, Finding};
 use super::error::RackError;
@@ -37,36 +37,12 @@ impl LoadedRack {
     /// The position of a span of this file (e.g. of a board's `id`, for runtime errors
     /// that concern a board).
     pub fn locate(&self, span: &Range<usize>) -> Location {
-        let (line, column) = self.lines.span_start(&self.source, span);
-        Location {
-            file: self.path.clone(),
-            line,
-            column,
-        }
+        location_at(&self.path, &self.source, &self.lines, span)
     }
 
     /// A diagnostic at a span of this file.
     pub fn diagnostic(&self, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
         diagnostic_at(&self.path, &self.source, &self.lines, span, message.into())
-    }
-}
-
-fn diagnostic_at(
-    path: &Path,
-    source: &str,
-    lines: &LineIndex,
-    span: &Range<usize>,
-    message: String,
-) -> Diagnostic {
-    let (line, column) = lines.span_start(source, span);
-    Diagnostic {
-        location: Location {
-            file: path.to_path_buf(),
-            line,
-            column,
-        },
-        message,
-        source_line: lines.line_text(source, line).to_owned(),
     }
 }
 
