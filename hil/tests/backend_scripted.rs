@@ -30,6 +30,8 @@ struct ScriptedBoard {
     id: String,
     device: String,
     vanish: bool,
+    /// Token reads that work before the console goes (shared by the run's boards).
+    tokens_left: Arc<Mutex<usize>>,
     pending: VecDeque<BoardOutput>,
     journal: Journal,
 }
@@ -43,6 +45,14 @@ impl BoardLink for ScriptedBoard {
             .lock()
             .unwrap()
             .push(format!("{} token", self.id));
+        let mut left = self.tokens_left.lock().unwrap();
+        if *left == 0 {
+            return Err(BoardError::Infrastructure(format!(
+                "{}: `nrf_provisioning token` timed out",
+                self.id
+            )));
+        }
+        *left -= 1;
         Ok(token_for(&self.device))
     }
     fn root_ca_sec_tag(&self) -> u32 {
@@ -97,6 +107,7 @@ impl BoardLink for ScriptedBoard {
 
 struct Scripted {
     vanish: bool,
+    tokens: usize,
     journal: Journal,
     pki: tempfile::TempDir,
     budget: Option<Duration>,
@@ -130,6 +141,7 @@ impl BoardProvider for Scripted {
         service: &LabEndpoints,
     ) -> Result<LeasedBoards, BoardError> {
         assert!(service.https_port > 0 && service.coap_port > 0);
+        let tokens_left = Arc::new(Mutex::new(self.tokens));
         Ok(scenario
             .devices
             .iter()
@@ -139,6 +151,7 @@ impl BoardProvider for Scripted {
                     id: format!("bench-{}", i + 1),
                     device: d.name.get().clone(),
                     vanish: self.vanish,
+                    tokens_left: tokens_left.clone(),
                     pending: VecDeque::new(),
                     journal: self.journal.clone(),
                 });
@@ -183,6 +196,7 @@ fn a_scenario_runs_through_the_runner_on_scripted_boards() {
     let journal = Journal::default();
     let provider = Arc::new(Scripted {
         vanish: false,
+        tokens: usize::MAX,
         journal: journal.clone(),
         pki: tempfile::tempdir().unwrap(),
         budget: None,
@@ -226,6 +240,7 @@ fn a_scenario_runs_through_the_runner_on_scripted_boards() {
 fn a_vanished_port_is_an_infrastructure_failure_of_that_attempt() {
     let provider = Arc::new(Scripted {
         vanish: true,
+        tokens: usize::MAX,
         journal: Journal::default(),
         pki: tempfile::tempdir().unwrap(),
         budget: None,
@@ -249,6 +264,7 @@ fn a_vanished_port_is_an_infrastructure_failure_of_that_attempt() {
 fn a_run_past_its_budget_ends_as_an_infrastructure_failure() {
     let provider = Arc::new(Scripted {
         vanish: false,
+        tokens: usize::MAX,
         journal: Journal::default(),
         pki: tempfile::tempdir().unwrap(),
         budget: Some(Duration::from_millis(800)),
@@ -269,4 +285,31 @@ fn a_run_past_its_budget_ends_as_an_infrastructure_failure() {
     assert!(started.elapsed() < Duration::from_secs(10));
     let attempt = factory.attempts().last_of("scripted").unwrap();
     assert!(attempt.infrastructure.is_some_and(|i| i.contains("budget")));
+}
+
+#[test]
+fn a_token_read_that_fails_in_a_claim_step_is_an_infrastructure_failure() {
+    // Set-up reads two tokens (dk1's claim, dk2's id); the claim step's read fails.
+    let provider = Arc::new(Scripted {
+        vanish: false,
+        tokens: 2,
+        journal: Journal::default(),
+        pki: tempfile::tempdir().unwrap(),
+        budget: None,
+    });
+    let factory = HilBackendFactory::new(provider);
+    let loaded = load_str(SCENARIO, Path::new("scripted.toml")).unwrap();
+    let result = Runner::new(factory.clone(), RunOptions::default()).run(&loaded);
+    let Outcome::Error { message } = &result.outcome else {
+        panic!("{:?}", result.outcome);
+    };
+    assert!(message.contains("timed out"), "{message}");
+    let attempt = factory.attempts().last_of("scripted").unwrap();
+    assert!(
+        attempt
+            .infrastructure
+            .is_some_and(|i| i.contains("timed out")),
+        "{:?}",
+        factory.attempts().all()
+    );
 }

@@ -354,12 +354,17 @@ impl HilBackend {
         // observations).
         for device in &scenario.devices {
             if service.device_id(device.name.get()).is_none() {
-                let mut tokens = Consoles {
+                let mut failure = None;
+                let token = Consoles {
                     boards: &mut boards,
-                    infrastructure: &mut None,
-                };
-                let token = tokens.attestation_token(device.name.get())?;
-                service.learn_device(device.name.get(), &token)?;
+                    infrastructure: &mut failure,
+                }
+                .attestation_token(device.name.get());
+                if let Some(failure) = failure {
+                    let e = BoardError::Infrastructure(failure);
+                    return Err(self.infrastructure(&name, ids, &e));
+                }
+                service.learn_device(device.name.get(), &token?)?;
             }
         }
         let mut rig_notes: Vec<(String, String)> = Vec::new();
@@ -627,6 +632,14 @@ impl Backend for HilBackend {
         };
         if let Some(outcome) = outcome {
             copy_owner_log(run);
+            if let Some(failure) = infrastructure {
+                // A claim whose token could not be read for the lab's reasons.
+                attempts.push(Attempt {
+                    scenario: run.scenario.clone(),
+                    boards: run.board_ids(),
+                    infrastructure: Some(failure),
+                });
+            }
             return outcome;
         }
         let board_error = |run: &HilRun, device: &str, e: BoardError| {
