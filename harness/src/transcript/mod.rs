@@ -10,10 +10,10 @@ mod text;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A participant of the sequence.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "lane", content = "name", rename_all = "snake_case")]
 pub enum Lane {
     /// A team member using the REST API (by member name).
@@ -41,7 +41,7 @@ impl fmt::Display for Lane {
 }
 
 /// What an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A request or command (owner → service, client → service, client → modem).
@@ -57,7 +57,7 @@ pub enum EntryKind {
 }
 
 /// One message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// When, in (virtual) milliseconds since setup.
     pub at_ms: u64,
@@ -70,7 +70,7 @@ pub struct Entry {
     /// One line: the request line, the AT command, the status, the event name.
     pub text: String,
     /// Further lines: decoded records, one per line.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub detail: Vec<String>,
 }
 
@@ -111,7 +111,7 @@ impl Entry {
 }
 
 /// The ordered entries of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transcript {
     /// The entries, in the order they happened.
     pub entries: Vec<Entry>,
