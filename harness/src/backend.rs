@@ -10,26 +10,16 @@ use std::fmt;
 
 use crate::duration::Duration;
 use crate::observation::Observation;
-use crate::scenario::{FaultKind, Scenario, Step};
+use crate::scenario::{FaultClass, FaultKind, Scenario, Step};
 use crate::transcript::Transcript;
 
 /// Something a backend may be unable to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Capability {
-    /// Modem faults (`[[fault]] modem`).
-    ModemFaults,
-    /// Link loss, latency, partitions (`link`).
-    LinkFaults,
-    /// Service answers replaced (`service`).
-    ServiceFaults,
-    /// Handshake failures (`handshake`).
-    HandshakeFaults,
-    /// Power cuts at a point (`power_cut`).
-    PowerCut,
-    /// Control of the modem's network time (`network_time = false`, `network_time` faults).
+    /// Injecting faults of a kind (`[[fault]]` with that kind's key).
+    Fault(FaultClass),
+    /// Control of the modem's network time (devices with `network_time = false`).
     NetworkTimeControl,
-    /// Clock jumps (`clock_jump`).
-    ClockJump,
     /// `power_cycle` steps.
     PowerCycle,
     /// Listing the modem's credentials (`nvm` expectations).
@@ -45,15 +35,7 @@ pub enum Capability {
 impl Capability {
     /// The capability a fault kind needs.
     pub fn for_fault(kind: &FaultKind) -> Capability {
-        match kind {
-            FaultKind::Modem(_) => Capability::ModemFaults,
-            FaultKind::Link(_) => Capability::LinkFaults,
-            FaultKind::Service(_) => Capability::ServiceFaults,
-            FaultKind::Handshake(_) => Capability::HandshakeFaults,
-            FaultKind::PowerCut(_) => Capability::PowerCut,
-            FaultKind::NetworkTime(_) => Capability::NetworkTimeControl,
-            FaultKind::ClockJump(_) => Capability::ClockJump,
-        }
+        Capability::Fault(kind.class())
     }
 
     /// The capability a step needs beyond the basics, if any.
@@ -68,13 +50,8 @@ impl Capability {
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
-            Capability::ModemFaults => "modem faults",
-            Capability::LinkFaults => "link faults",
-            Capability::ServiceFaults => "service answer faults",
-            Capability::HandshakeFaults => "handshake faults",
-            Capability::PowerCut => "power cuts",
+            Capability::Fault(class) => class.words(),
             Capability::NetworkTimeControl => "network time control",
-            Capability::ClockJump => "clock jumps",
             Capability::PowerCycle => "power cycling",
             Capability::NvmInspection => "NVM inspection",
             Capability::RecordCapture => "record capture",
@@ -100,6 +77,21 @@ impl Capabilities {
     /// The same, without `capability`, for `reason` (shown in reports).
     pub fn without(mut self, capability: Capability, reason: impl Into<String>) -> Self {
         self.missing.insert(capability, reason.into());
+        self
+    }
+
+    /// The same, injecting only the fault kinds in `can`: every other kind (also one added
+    /// to the fault table later) is missing, for the reason `why` gives.
+    pub fn with_faults_only(
+        mut self,
+        can: &[FaultClass],
+        why: impl Fn(FaultClass) -> String,
+    ) -> Self {
+        for class in FaultClass::ALL {
+            if !can.contains(class) {
+                self.missing.insert(Capability::Fault(*class), why(*class));
+            }
+        }
         self
     }
 

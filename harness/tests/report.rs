@@ -3,6 +3,7 @@
 
 mod support;
 
+use provlab_harness::scenario::FaultClass;
 use std::path::Path;
 
 use provlab_harness::backend::{Capabilities, Capability};
@@ -57,8 +58,10 @@ fn failed() -> ScenarioResult {
 
 fn skipped() -> ScenarioResult {
     let mut backend = failure_mid_queue(ALL_GOOD);
-    backend.caps =
-        Capabilities::all().without(Capability::ModemFaults, "real modem on a HIL board");
+    backend.caps = Capabilities::all().without(
+        Capability::Fault(FaultClass::Modem),
+        "real modem on a HIL board",
+    );
     run(backend)
 }
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+use provlab_harness::scenario::FaultClass;
 use std::path::Path;
 
 use provlab_harness::backend::{Capabilities, Capability};
@@ -107,8 +108,10 @@ fn fails_with_the_unmet_expectation_its_location_and_the_replay_command() {
 #[test]
 fn an_unsupported_required_fault_skips_the_scenario_with_the_reason() {
     let mut backend = failure_mid_queue(ALL_GOOD);
-    backend.caps =
-        Capabilities::all().without(Capability::ModemFaults, "real modem on a HIL board");
+    backend.caps = Capabilities::all().without(
+        Capability::Fault(FaultClass::Modem),
+        "real modem on a HIL board",
+    );
     let (result, backend) = run(backend, &scenario());
     let Outcome::Skipped { reason } = &result.outcome else {
         panic!("expected a skip, got {:?}", result.outcome);
@@ -134,7 +137,7 @@ fn optional_faults_and_uncheckable_parts_are_skipped_individually() {
     });
     let mut backend = failure_mid_queue(ALL_GOOD);
     backend.caps = Capabilities::all()
-        .without(Capability::ModemFaults, "real modem")
+        .without(Capability::Fault(FaultClass::Modem), "real modem")
         .without(
             Capability::NvmInspection,
             "no credential listing on this rack",

@@ -9,14 +9,16 @@
 //! matches every `%CMNG` write to that tag and `3,*` every delete; a pattern without `*` is
 //! an exact match.
 //!
-//! Each rule counts the commands it matches (1-based occurrences) and fires on occurrences
-//! `skip + 1 ..= skip + times` ([`FaultRule::nth`], [`FaultRule::times`],
+//! Each rule counts the commands it matches and fires by the one firing rule of every
+//! counted fault ([`Firing`]: [`FaultRule::nth`], [`FaultRule::times`],
 //! [`FaultRule::always`]). When several rules fire on one command, all their effects apply;
 //! the first answer-replacing action (CME / ERROR), in rule order, wins.
 
 use std::time::Duration;
 
 use provlab_proto::at::{AtCommand, CommandKind};
+
+use crate::firing::Firing;
 
 /// What a fired rule does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,8 +45,7 @@ pub enum FaultAction {
 pub struct FaultRule {
     command: String,
     params: Option<String>,
-    skip: u32,
-    times: Option<u32>,
+    firing: Firing,
     action: FaultAction,
 }
 
@@ -54,8 +55,7 @@ impl FaultRule {
         Self {
             command: normalise_name(name),
             params: None,
-            skip: 0,
-            times: None,
+            firing: Firing::every(),
             action,
         }
     }
@@ -68,27 +68,33 @@ impl FaultRule {
 
     /// Fire only on the `n`th matching command (1-based; 0 is treated as 1).
     pub fn nth(mut self, n: u32) -> Self {
-        self.skip = n.saturating_sub(1);
-        self.times = Some(1);
+        self.firing = self.firing.only_nth(n);
         self
     }
 
     /// Fire on `times` matching commands (after any skipped by [`FaultRule::nth`] /
     /// [`FaultRule::after`]).
     pub fn times(mut self, times: u32) -> Self {
-        self.times = Some(times);
+        self.firing = self.firing.times(times);
         self
     }
 
     /// Let the first `n` matching commands pass before firing.
     pub fn after(mut self, n: u32) -> Self {
-        self.skip = n;
+        self.firing = self.firing.after(n);
         self
     }
 
     /// Fire on every match (the default).
     pub fn always(mut self) -> Self {
-        self.times = None;
+        self.firing = self.firing.always();
+        self
+    }
+
+    /// The rule with its firing replaced (a scenario's `nth` / `times`, as
+    /// [`Firing::counts`] reads them).
+    pub fn firing(mut self, firing: Firing) -> Self {
+        self.firing = firing;
         self
     }
 
@@ -106,10 +112,6 @@ impl FaultRule {
             None => true,
             Some(pattern) => glob_match(pattern, &param_text(cmd)),
         }
-    }
-
-    fn fires_on(&self, occurrence: u32) -> bool {
-        occurrence > self.skip && self.times.is_none_or(|t| occurrence - self.skip <= t)
     }
 }
 
@@ -134,7 +136,6 @@ pub struct FiredFault {
 struct RuleState {
     id: FaultId,
     rule: FaultRule,
-    seen: u32,
 }
 
 /// The modem's fault rules and fault state.
@@ -165,7 +166,7 @@ impl Faults {
     pub fn add(&mut self, rule: FaultRule) -> FaultId {
         let id = FaultId(self.next_id);
         self.next_id += 1;
-        self.rules.push(RuleState { id, rule, seen: 0 });
+        self.rules.push(RuleState { id, rule });
         id
     }
 
@@ -203,15 +204,14 @@ impl Faults {
             if !state.rule.matches(cmd) {
                 continue;
             }
-            state.seen = state.seen.saturating_add(1);
-            if !state.rule.fires_on(state.seen) {
+            if !state.rule.firing.count() {
                 continue;
             }
             let action = state.rule.action;
             self.fired.push(FiredFault {
                 id: state.id,
                 command: cmd.to_line(),
-                occurrence: state.seen,
+                occurrence: state.rule.firing.seen(),
                 action,
             });
             match action {

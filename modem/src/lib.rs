@@ -25,6 +25,7 @@ pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod faults;
+pub mod firing;
 pub mod identity;
 pub mod imei;
 pub mod keys;
@@ -42,6 +43,7 @@ pub use config::{IdentitySource, ModemConfig};
 pub use credentials::{content_sha, CredKey, CredentialStore};
 pub use error::ModemError;
 pub use faults::{FaultAction, FaultId, FaultRule, Faults, FiredFault};
+pub use firing::Firing;
 pub use identity::ModemIdentity;
 pub use nvm::{Nvm, NvmError, NvmStore};
 

@@ -6,6 +6,7 @@
 mod backend_support;
 
 use backend_support::*;
+use provlab_harness::scenario::FaultClass;
 use provlab_harness::{BackendFactory, Outcome};
 use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
 
@@ -70,10 +71,10 @@ fn loopback_mode_injects_every_fault() {
     });
     let backend = factory.create().unwrap();
     for capability in [
-        provlab_harness::Capability::LinkFaults,
-        provlab_harness::Capability::ServiceFaults,
-        provlab_harness::Capability::HandshakeFaults,
-        provlab_harness::Capability::PowerCut,
+        provlab_harness::Capability::Fault(FaultClass::Link),
+        provlab_harness::Capability::Fault(FaultClass::Service),
+        provlab_harness::Capability::Fault(FaultClass::Handshake),
+        provlab_harness::Capability::Fault(FaultClass::PowerCut),
     ] {
         assert!(backend.capabilities().has(capability), "{capability}");
     }

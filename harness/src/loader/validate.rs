@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use crate::located::Located;
-use crate::scenario::{Expectation, Fault, FaultKind, RuleSpec, Scenario, ServiceAnswer, Step};
+use crate::scenario::{Expectation, Fault, RuleSpec, Scenario, Step};
 
 type Problems = Vec<(Range<usize>, String)>;
 
@@ -199,40 +199,13 @@ impl<'s> Checker<'s> {
                 "a fault with `active = false` needs a `name` for a `fault_on` step to switch it on".to_owned(),
             );
         }
-        let counts = match fault.kind.get() {
-            FaultKind::Modem(m) => Some((m.nth, m.times)),
-            FaultKind::Service(s) => Some((s.nth, s.times)),
-            FaultKind::Handshake(h) => Some((h.nth, h.times)),
-            FaultKind::PowerCut(p) => Some((p.nth, None)),
-            _ => None,
-        };
-        if let Some((nth, times)) = counts {
-            if nth == Some(0) || times == Some(0) {
-                self.problem(span.clone(), "`nth` and `times` count from 1".to_owned());
-            }
+        let spec = fault.kind.get().spec();
+        let counts = spec.counts();
+        if counts.nth == Some(0) || counts.times == Some(0) {
+            self.problem(span.clone(), "`nth` and `times` count from 1".to_owned());
         }
-        match fault.kind.get() {
-            FaultKind::Link(link) => {
-                if link.loss_percent.is_some_and(|p| p > 100) {
-                    self.problem(span, "`loss_percent` is a percentage: expected 0 to 100".to_owned());
-                } else if *link == Default::default() {
-                    self.problem(
-                        span,
-                        "a link fault needs at least one of loss_percent, latency, jitter, partition".to_owned(),
-                    );
-                }
-            }
-            FaultKind::Service(service) => match &service.answer {
-                ServiceAnswer::Http(status) if !(100..=599).contains(status) => {
-                    self.problem(span, format!("HTTP status {status} is out of range: expected 100 to 599"));
-                }
-                ServiceAnswer::Coap(code) if !is_coap_code(code) => self.problem(
-                    span,
-                    format!("CoAP code `{code}` is malformed: expected `<class>.<detail>` such as \"5.03\" or \"4.01\""),
-                ),
-                _ => {}
-            },
-            _ => {}
+        for problem in spec.problems() {
+            self.problem(span.clone(), problem);
         }
     }
 
@@ -358,14 +331,4 @@ impl<'s> Checker<'s> {
             }
         }
     }
-}
-
-fn is_coap_code(code: &str) -> bool {
-    let Some((class, detail)) = code.split_once('.') else {
-        return false;
-    };
-    class.len() == 1
-        && detail.len() == 2
-        && class.chars().all(|c| ('2'..='5').contains(&c))
-        && detail.chars().all(|c| c.is_ascii_digit())
 }

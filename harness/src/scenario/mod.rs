@@ -8,6 +8,7 @@ pub mod content;
 pub mod device;
 pub mod expect;
 pub mod fault;
+pub mod fleet;
 pub mod request;
 pub mod service;
 pub mod step;
@@ -19,10 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use content::{ContentRef, ContentSource, LabCredential};
 pub use device::{ClientSettings, Credential, DeviceSpec};
 pub use expect::{Count, CountRange, Delivered, Expectation, NvmExpect, RecordsExpect};
-pub use fault::{
-    ClockJump, Fault, FaultKind, HandshakeFault, LinkFault, ModemAction, ModemFault,
-    NetworkTimeFault, Partition, PowerCut, PowerCutPoint, RequestKind, ServiceAnswer, ServiceFault,
-};
+pub use fault::*;
 pub use request::{CommandRequest, ConfigCommand};
 pub use service::{Member, RuleSpec, ServiceState};
 pub use step::{Actor, Step};

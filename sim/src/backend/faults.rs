@@ -11,7 +11,7 @@ use provlab_harness::scenario::{
 use provlab_harness::BackendError;
 
 use super::Sim;
-use crate::modem::{FaultAction, FaultId, FaultRule};
+use crate::modem::{FaultAction, FaultId, FaultRule, Firing};
 use crate::world::{self, DeviceId, DeviceLink, Endpoint, Partition};
 
 /// A fault as the world applies it.
@@ -101,12 +101,7 @@ fn applied(kind: &FaultKind) -> Result<Applied, String> {
         FaultKind::Service(s) => Applied::Service(service_fault(s)?),
         FaultKind::Handshake(h) => {
             let mut fault = world::HandshakeFault::every();
-            if let Some(n) = h.nth {
-                fault = fault.nth(n);
-            }
-            if let Some(t) = h.times {
-                fault = fault.times(t);
-            }
+            fault.firing.rule = Firing::counts(h.nth, h.times);
             Applied::Handshake(fault)
         }
         FaultKind::PowerCut(p) => power_cut(p),
@@ -129,13 +124,7 @@ fn modem_rule(m: &ModemFault) -> FaultRule {
     if let Some(params) = &m.params {
         rule = rule.params(params.clone());
     }
-    if let Some(n) = m.nth {
-        rule = rule.nth(n);
-    }
-    if let Some(t) = m.times {
-        rule = rule.times(t);
-    }
-    rule
+    rule.firing(Firing::counts(m.nth, m.times))
 }
 
 fn service_fault(s: &ServiceFault) -> Result<world::ServiceFault, String> {
@@ -162,12 +151,7 @@ fn service_fault(s: &ServiceFault) -> Result<world::ServiceFault, String> {
         ServiceAnswer::Lost => world::ForcedAnswer::Lost,
     };
     let mut fault = world::ServiceFault::answering(endpoint, answer);
-    if let Some(n) = s.nth {
-        fault = fault.nth(n);
-    }
-    if let Some(t) = s.times {
-        fault = fault.times(t);
-    }
+    fault.firing.rule = Firing::counts(s.nth, s.times);
     Ok(fault)
 }
 

@@ -15,7 +15,7 @@
 
 mod content;
 mod faults;
-pub mod fleet;
+pub use provlab_harness::scenario::fleet;
 mod observe;
 mod owner;
 mod setup;

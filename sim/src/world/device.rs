@@ -111,8 +111,11 @@ pub enum PowerCutPoint {
 pub(crate) struct ArmedCut {
     /// Where.
     pub point: PowerCutPoint,
-    /// How many more times the point is reached before the cut fires (1: the next time).
-    pub left: u32,
+    /// Which time the point is reached that the cut fires on (one firing rule with every
+    /// counted fault).
+    pub firing: crate::modem::Firing,
+    /// Whether its time came while another cut at the point fired: it fires the next time.
+    pub due: bool,
     /// How long the power stays off (`None`: the world's default).
     pub off_for: Option<std::time::Duration>,
 }

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use provlab_client::CoapCode;
+use provlab_modem::Firing as CountRule;
 
 /// Which device endpoint a request addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -62,30 +63,31 @@ impl std::fmt::Display for ForcedAnswer {
     }
 }
 
-/// Which of the matching events (requests, handshakes) a fault fires on: from the
-/// `skip + 1`th on, `times` of them (`None`: every one), counting only the events of
-/// `device` when it is set.
+/// Which of the matching events (requests, handshakes) a fault fires on: the one firing
+/// rule of counted faults ([`CountRule`]), counting only the events of `device` when it is
+/// set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Firing {
-    /// Matching events let through before it fires.
-    pub skip: u32,
-    /// How many events it fires on (`None`: all).
-    pub times: Option<u32>,
+    /// The occurrences it fires on, and its count so far.
+    pub rule: CountRule,
     /// The device (index) whose events it counts (`None`: every device's).
     pub device: Option<usize>,
-    seen: u32,
 }
 
 impl Firing {
     /// Only the `n`th matching event (1-based).
     pub fn only_nth(&mut self, n: u32) {
-        self.skip = n.saturating_sub(1);
-        self.times = Some(1);
+        self.rule = self.rule.only_nth(n);
     }
 
-    /// Whether `other` is the same rule (skip, times, device), whatever either has counted.
+    /// `times` matching events, after the skipped ones.
+    pub fn set_times(&mut self, times: u32) {
+        self.rule = self.rule.times(times);
+    }
+
+    /// Whether `other` is the same rule (occurrences, device), whatever either has counted.
     pub fn same_rule(&self, other: &Firing) -> bool {
-        self.skip == other.skip && self.times == other.times && self.device == other.device
+        self.rule.same_rule(&other.rule) && self.device == other.device
     }
 
     /// Counts a matching event of device `dev`; whether the fault fires on it.
@@ -93,19 +95,12 @@ impl Firing {
         if self.device.is_some_and(|d| d != dev) {
             return false;
         }
-        self.seen += 1;
-        self.seen > self.skip && self.times.is_none_or(|t| self.seen - self.skip <= t)
+        self.rule.count()
     }
 
-    /// Which events, in words: `request 1 only`, `3 requests from request 2`, `every
-    /// request from request 1` (with `what` = `request`).
+    /// Which events, in words (see [`CountRule::describe`]).
     pub fn describe(&self, what: &str) -> String {
-        let from = self.skip + 1;
-        match self.times {
-            Some(1) => format!("{what} {from} only"),
-            Some(n) => format!("{n} {what}s from {what} {from}"),
-            None => format!("every {what} from {what} {from}"),
-        }
+        self.rule.describe(what)
     }
 }
 
@@ -167,7 +162,7 @@ impl ServiceFault {
 
     /// Fires on `times` matching requests (after the skipped ones).
     pub fn times(mut self, times: u32) -> Self {
-        self.firing.times = Some(times);
+        self.firing.set_times(times);
         self
     }
 
@@ -214,7 +209,7 @@ impl HandshakeFault {
 
     /// Fails `times` handshakes (after the skipped ones).
     pub fn times(mut self, times: u32) -> Self {
-        self.firing.times = Some(times);
+        self.firing.set_times(times);
         self
     }
 
@@ -400,10 +395,8 @@ mod tests {
             every.describe("handshake"),
             "every handshake from handshake 1"
         );
-        let three = Firing {
-            times: Some(3),
-            ..Firing::default()
-        };
+        let mut three = Firing::default();
+        three.set_times(3);
         assert_eq!(three.describe("request"), "3 requests from request 1");
         assert!(!three.same_rule(&every));
     }

@@ -354,7 +354,8 @@ impl World {
             }
             point => self.devices[dev].cut_points.push(device::ArmedCut {
                 point,
-                left: nth.max(1),
+                firing: crate::modem::Firing::every().only_nth(nth),
+                due: false,
                 off_for,
             }),
         }

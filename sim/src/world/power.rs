@@ -43,8 +43,8 @@ impl World {
         let mut fired = None;
         for (i, cut) in cuts.iter_mut().enumerate() {
             if at(&cut.point) {
-                cut.left = cut.left.saturating_sub(1);
-                if cut.left == 0 && fired.is_none() {
+                cut.due |= cut.firing.count();
+                if cut.due && fired.is_none() {
                     fired = Some(i);
                 }
             }

@@ -1,12 +1,13 @@
 //! Fleet mode (`provlab run --devices N`): a one-device scenario becomes an N-device
 //! scenario on one service. The device is cloned as `<name>-0001` … `<name>-NNNN`; every
-//! step, expectation and device-bound fault (modem, power cut, network time) about it is
-//! repeated for each clone (named faults get the same suffix); steps and faults about the
-//! service or the whole link stay single. Spans are kept, so problems still point into the
-//! original file.
+//! step and expectation about it, and every fault whose kind the fault table marks
+//! per-device, is repeated for each clone (named faults get the same suffix); steps and
+//! faults about the service or the whole link stay single. Spans are kept, so problems
+//! still point into the original file. It lives next to the scenario types so that its
+//! matches over steps are exhaustive: a new step must say how a fleet repeats it.
 
-use provlab_harness::scenario::{Expectation, FaultKind, Scenario, Step};
-use provlab_harness::Located;
+use super::{Expectation, FleetUse, Scenario, Step};
+use crate::located::Located;
 
 /// Why a scenario cannot become a fleet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,7 +57,7 @@ pub fn expand(scenario: &Scenario, n: usize) -> Result<Scenario, FleetError> {
     out.faults = Vec::new();
     let mut per_device_faults: Vec<String> = Vec::new();
     for fault in &scenario.faults {
-        if device_bound(fault.kind.get()) {
+        if fault.kind.get().class().fleet() == FleetUse::PerDevice {
             if let Some(name) = &fault.name {
                 per_device_faults.push(name.get().clone());
             }
@@ -126,31 +127,27 @@ fn located_like(like: Option<&Located<String>>, value: String) -> Located<String
     }
 }
 
-/// Faults that concern one device's modem or power.
-fn device_bound(kind: &FaultKind) -> bool {
-    matches!(
-        kind,
-        FaultKind::Modem(_) | FaultKind::PowerCut(_) | FaultKind::NetworkTime(_)
-    )
-}
-
-/// Whether a step concerns the (only) device.
+/// Whether a step concerns the (only) device, and so is repeated for each clone.
 fn about_device(step: &Step) -> bool {
-    matches!(
-        step,
+    match step {
         Step::Trigger(_)
-            | Step::WaitUntil(_)
-            | Step::Expect(_)
-            | Step::PowerCycle(_)
-            | Step::AddCommand(_)
-            | Step::Skip(_)
-            | Step::Retry(_)
-            | Step::UpdateCommand(_)
-            | Step::Block(_)
-            | Step::Unblock(_)
-            | Step::Unclaim(_)
-            | Step::Claim(_)
-    )
+        | Step::WaitUntil(_)
+        | Step::Expect(_)
+        | Step::PowerCycle(_)
+        | Step::AddCommand(_)
+        | Step::Skip(_)
+        | Step::Retry(_)
+        | Step::UpdateCommand(_)
+        | Step::Block(_)
+        | Step::Unblock(_)
+        | Step::Unclaim(_)
+        | Step::Claim(_) => true,
+        Step::Advance(_)
+        | Step::FaultOn(_)
+        | Step::FaultOff(_)
+        | Step::CreateRule(_)
+        | Step::ActivateRule(_) => false,
+    }
 }
 
 fn retarget_step(step: &mut Step, device: &str) {
