@@ -632,19 +632,3 @@ fn a_link_fault_cuts_only_its_own_device_off() {
     assert!(t.contains("fault: link: dk2: partition"), "{t}");
     assert!(t.contains("dropped (partition): request GET"), "{t}");
 }
-
-#[test]
-fn a_storage_full_fault_fails_the_first_credential_write() {
-    let text = scenario(
-        7,
-        "http",
-        "",
-        r#"[[fault]]
-storage_full = "full""#,
-        r#"[[step]]
-wait_until = { events_in_order = ["START", "STOP"], within = "5m" }"#,
-    );
-    let t = passes(&text);
-    // The first write answers CME 515, and the client reports the command as failed.
-    assert!(t.contains("ERROR cme=515"), "{t}");
-}

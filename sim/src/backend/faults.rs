@@ -34,8 +34,6 @@ enum Applied {
     NetworkTimeAbsent,
     /// A clock jump (forward?, by).
     ClockJump(bool, std::time::Duration),
-    /// Credential storage full.
-    StorageFull,
 }
 
 /// A fault installed in the simulation, on or off.
@@ -110,7 +108,6 @@ fn applied(kind: &FaultKind) -> Result<Applied, String> {
         FaultKind::NetworkTime(_) => Applied::NetworkTimeAbsent,
         FaultKind::ClockJump(ClockJump::Forward(d)) => Applied::ClockJump(true, d.to_std()),
         FaultKind::ClockJump(ClockJump::Back(d)) => Applied::ClockJump(false, d.to_std()),
-        FaultKind::StorageFull(_) => Applied::StorageFull,
     })
 }
 
@@ -272,7 +269,6 @@ fn switch(sim: &mut Sim, installed: &mut Installed, on: bool) -> Result<(), Back
                 world.jump_clock(*forward, *by);
             }
         }
-        Applied::StorageFull => world.modem_faults(dev).map_err(fail)?.set_storage_full(on),
     }
     Ok(())
 }

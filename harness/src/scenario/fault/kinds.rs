@@ -25,8 +25,6 @@ fault_kinds! {
     NetworkTime(NetworkTimeFault) = "network_time", "network time faults", PerDevice;
     /// The device clock jumps.
     ClockJump(ClockJump) = "clock_jump", "clock jumps", Shared;
-    /// The modem's credential storage is full while the fault is on.
-    StorageFull(StorageFullFault) = "storage_full", "storage-full faults", PerDevice;
 }
 
 /// A modem fault: matching commands get a different answer.
@@ -284,13 +282,3 @@ fn is_coap_code(code: &str) -> bool {
         && class.chars().all(|c| ('2'..='5').contains(&c))
         && detail.chars().all(|c| c.is_ascii_digit())
 }
-
-/// The modem's credential storage while the fault is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StorageFullFault {
-    /// Credential writes and key generation answer CME 515: `storage_full = "full"`.
-    Full,
-}
-
-impl FaultSpec for StorageFullFault {}
