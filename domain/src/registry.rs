@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use p256::ecdsa::VerifyingKey;
 use p256::pkcs8::DecodePublicKey as _;
-use provlab_proto::tokens::Uuid;
+use provlab_proto::tokens::{Uuid, UuidError};
 use serde::{Deserialize, Serialize};
 
 /// The `format` member of the simulated factory's registry document.
@@ -34,6 +34,60 @@ struct RegistryDocument {
 struct RegistryDocumentEntry {
     device_uuid: String,
     identity_public_key: String,
+}
+
+/// Why a registry document or key could not be read; each names what it could not use.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The bytes are not a registry document's JSON.
+    #[error("not a device registry: {0}")]
+    NotARegistry(#[source] serde_json::Error),
+    /// The document is of another format.
+    #[error("format is {found:?}, expected {REGISTRY_FORMAT:?}")]
+    Format {
+        /// The document's `format`.
+        found: String,
+    },
+    /// The document is of another version.
+    #[error("version {found} is not supported (expected {REGISTRY_VERSION})")]
+    Version {
+        /// The document's `version`.
+        found: u32,
+    },
+    /// An entry's `device_uuid` is not a UUID.
+    #[error("device entry {index}: device_uuid: {source}")]
+    DeviceUuid {
+        /// The entry (0-based index in `devices`).
+        index: usize,
+        /// Why.
+        #[source]
+        source: UuidError,
+    },
+    /// An entry's `identity_public_key` is not a P-256 PEM public key.
+    #[error("device entry {index}: identity_public_key is not a P-256 PEM public key: {source}")]
+    PublicKey {
+        /// The entry (0-based index in `devices`).
+        index: usize,
+        /// The decoder's error.
+        #[source]
+        source: p256::pkcs8::spki::Error,
+    },
+    /// Two entries have the same device UUID (which key would be the device's?).
+    #[error("device entry {index}: device_uuid {uuid} is already entry {first}")]
+    Duplicate {
+        /// The entry (0-based index in `devices`).
+        index: usize,
+        /// The earlier entry with the same UUID.
+        first: usize,
+        /// The UUID.
+        uuid: String,
+    },
+    /// A hex key is not hex.
+    #[error("not hex: {0}")]
+    NotHex(#[source] hex::FromHexError),
+    /// A hex key is not a P-256 SEC1 point.
+    #[error("not a P-256 SEC1 point")]
+    NotAPoint,
 }
 
 /// A source of device identity public keys, by device UUID.
@@ -68,35 +122,37 @@ impl FactoryRegistry {
 
     /// Parses a key given as hex SEC1 (compressed or uncompressed point), the textual form a
     /// registry file can carry.
-    pub fn parse_key_hex(text: &str) -> Result<VerifyingKey, String> {
-        let bytes = hex::decode(text.trim()).map_err(|e| format!("not hex: {e}"))?;
-        VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| "not a P-256 SEC1 point".to_string())
+    pub fn parse_key_hex(text: &str) -> Result<VerifyingKey, RegistryError> {
+        let bytes = hex::decode(text.trim()).map_err(RegistryError::NotHex)?;
+        VerifyingKey::from_sec1_bytes(&bytes).map_err(|_| RegistryError::NotAPoint)
     }
 
     /// Reads the simulated factory's registry document (JSON bytes). Errors name the entry
     /// (0-based index in `devices`) and the problem.
-    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+    pub fn from_json(bytes: &[u8]) -> Result<Self, RegistryError> {
         let doc: RegistryDocument =
-            serde_json::from_slice(bytes).map_err(|e| format!("not a device registry: {e}"))?;
+            serde_json::from_slice(bytes).map_err(RegistryError::NotARegistry)?;
         if doc.format != REGISTRY_FORMAT {
-            return Err(format!(
-                "format is {:?}, expected {REGISTRY_FORMAT:?}",
-                doc.format
-            ));
+            return Err(RegistryError::Format { found: doc.format });
         }
         if doc.version != REGISTRY_VERSION {
-            return Err(format!(
-                "version {} is not supported (expected {REGISTRY_VERSION})",
-                doc.version
-            ));
+            return Err(RegistryError::Version { found: doc.version });
         }
         let mut registry = Self::new();
+        let mut first_entry: BTreeMap<Uuid, usize> = BTreeMap::new();
         for (index, entry) in doc.devices.iter().enumerate() {
             let uuid = Uuid::parse(&entry.device_uuid)
-                .map_err(|e| format!("device entry {index}: device_uuid: {e}"))?;
-            let key = VerifyingKey::from_public_key_pem(&entry.identity_public_key).map_err(
-                |e| format!("device entry {index}: identity_public_key is not a P-256 PEM public key: {e}"),
-            )?;
+                .map_err(|source| RegistryError::DeviceUuid { index, source })?;
+            if let Some(&first) = first_entry.get(&uuid) {
+                return Err(RegistryError::Duplicate {
+                    index,
+                    first,
+                    uuid: entry.device_uuid.clone(),
+                });
+            }
+            first_entry.insert(uuid, index);
+            let key = VerifyingKey::from_public_key_pem(&entry.identity_public_key)
+                .map_err(|source| RegistryError::PublicKey { index, source })?;
             registry.insert(uuid, key);
         }
         Ok(registry)
@@ -230,14 +286,34 @@ mod tests {
         assert_eq!(registry.len(), 1);
         let mut bad = doc.clone();
         bad["version"] = 2.into();
-        assert!(FactoryRegistry::from_json(bad.to_string().as_bytes())
-            .unwrap_err()
-            .contains("version"));
+        assert!(matches!(
+            FactoryRegistry::from_json(bad.to_string().as_bytes()),
+            Err(RegistryError::Version { found: 2 })
+        ));
         let mut bad = doc.clone();
         bad["devices"][0]["identity_public_key"] = "nope".into();
-        assert!(FactoryRegistry::from_json(bad.to_string().as_bytes())
-            .unwrap_err()
-            .contains("entry 0"));
+        let e = FactoryRegistry::from_json(bad.to_string().as_bytes()).unwrap_err();
+        assert!(
+            matches!(e, RegistryError::PublicKey { index: 0, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("entry 0"), "{e}");
         assert!(FactoryRegistry::from_json(b"[]").is_err());
+        // The same device twice: which key would be its own? Refused, naming both entries.
+        let mut twice = doc.clone();
+        let entry = twice["devices"][0].clone();
+        twice["devices"].as_array_mut().unwrap().push(entry);
+        let e = FactoryRegistry::from_json(twice.to_string().as_bytes()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RegistryError::Duplicate {
+                    index: 1,
+                    first: 0,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::duration::Duration;
 use crate::observation::Observation;
@@ -149,14 +150,99 @@ pub enum WaitOutcome {
 pub enum BackendError {
     /// The backend could not be created or set up.
     #[error("backend setup failed: {0}")]
-    Setup(String),
+    Setup(Problem),
     /// The runner passed a step the backend does not take (e.g. `wait_until` to `step`).
     #[error("the backend does not take `{0}` steps")]
     InvalidStep(String),
     /// Anything else: an I/O error on a serial console, a crashed world, …
     #[error("{0}")]
-    Failed(String),
+    Failed(Problem),
 }
+
+impl BackendError {
+    /// Setup failed for a reason given in words.
+    pub fn setup(what: impl Into<String>) -> Self {
+        Self::Setup(Problem::new(what))
+    }
+
+    /// Setup failed because of another crate's error, doing `context` (may be empty).
+    pub fn setup_by(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Setup(Problem::caused_by(context, cause))
+    }
+
+    /// The run could not go on, for a reason given in words.
+    pub fn failed(what: impl Into<String>) -> Self {
+        Self::Failed(Problem::new(what))
+    }
+
+    /// The run could not go on because of another crate's error, doing `context` (may be
+    /// empty).
+    pub fn failed_by(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Failed(Problem::caused_by(context, cause))
+    }
+}
+
+/// What went wrong in a backend: what it was doing, and the typed error of the crate that
+/// failed it when there is one. The cause stays an error value (reachable through
+/// [`Problem::cause`], so a caller can downcast it), not
+/// text folded into a string. Its text already includes the cause's, so it is not a
+/// `source()` link too (a printed chain would say it twice).
+#[derive(Debug, Clone)]
+pub struct Problem {
+    context: String,
+    cause: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Problem {
+    /// A problem told in words only.
+    pub fn new(what: impl Into<String>) -> Self {
+        Problem {
+            context: what.into(),
+            cause: None,
+        }
+    }
+
+    /// A problem caused by `cause` while doing `context` (empty: the cause says it all).
+    pub fn caused_by(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Problem {
+            context: context.into(),
+            cause: Some(Arc::new(cause)),
+        }
+    }
+
+    /// The error that caused it, if another crate's error did.
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.cause.as_deref()
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.cause {
+            None => f.write_str(&self.context),
+            Some(cause) if self.context.is_empty() => write!(f, "{cause}"),
+            Some(cause) => write!(f, "{}: {cause}", self.context),
+        }
+    }
+}
+
+/// Problems are equal when they read the same (causes are compared by their text).
+impl PartialEq for Problem {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Problem {}
 
 /// What runs scenarios: the simulation (`provlab-sim`) or HIL boards (`provlab-hil`).
 ///
@@ -220,4 +306,31 @@ pub trait BackendFactory: Send + Sync {
 
     /// A fresh backend.
     fn create(&self) -> Result<Box<dyn Backend>, BackendError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("port vanished")]
+    struct PortGone;
+
+    #[test]
+    fn a_cause_stays_typed_and_reads_after_its_context() {
+        let e = BackendError::failed_by("device `dk1`", PortGone);
+        assert_eq!(e.to_string(), "device `dk1`: port vanished");
+        let BackendError::Failed(problem) = &e else {
+            panic!("not Failed: {e:?}");
+        };
+        assert!(problem
+            .cause()
+            .is_some_and(|c| c.downcast_ref::<PortGone>().is_some()));
+        assert_eq!(
+            BackendError::setup_by("", PortGone).to_string(),
+            "backend setup failed: port vanished"
+        );
+        assert_eq!(BackendError::failed("no world").to_string(), "no world");
+        assert!(matches!(BackendError::setup("x"), BackendError::Setup(p) if p.cause().is_none()));
+    }
 }

@@ -184,7 +184,7 @@ pub fn default_actor(scenario: &Scenario) -> String {
 /// A setup call's answer as a setup error naming `what` when the service refused it.
 fn setup(answer: Answer, what: impl FnOnce() -> String) -> Result<(), BackendError> {
     answer.map_err(|Refused { status, message }| {
-        BackendError::Setup(format!(
+        BackendError::setup(format!(
             "{}: the service answered {status}: {message}",
             what()
         ))
@@ -369,9 +369,7 @@ advance = "1s"
         let e = set_up_service(&mut api, &scenario()).unwrap_err();
         assert_eq!(
             e,
-            BackendError::Setup(
-                "command 2 of `dk1`: the service answered 403: forbidden".to_owned()
-            )
+            BackendError::setup("command 2 of `dk1`: the service answered 403: forbidden")
         );
     }
 

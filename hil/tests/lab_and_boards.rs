@@ -1,10 +1,16 @@
 //! The lab service in process and virtual boards on PTYs: the service answers REST with the
 //! run's owner key and presents a certificate of its lab PKI; a virtual board's console is a
-//! PTY that exists while it runs and is gone once its plug is pulled.
+//! PTY that exists while it runs and hangs up once its plug is pulled.
 
 #![allow(clippy::unwrap_used)]
 
+use std::io::Read as _;
 use std::net::SocketAddr;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
 
 use provlab_hil::lab::{LabServer, LabServiceConfig};
 use provlab_hil::virtual_board::{VirtualBoard, VirtualBoardSpec};
@@ -64,8 +70,36 @@ fn a_virtual_board_console_is_a_pty_until_its_plug_is_pulled() {
     let path = board.console().to_path_buf();
     assert!(path.exists(), "{}", path.display());
     assert_eq!(board.device_uuid().len(), 36);
+    // Opened the way a host tool opens it (not as our controlling terminal, not blocking).
+    // The path itself is no proof once the plug is pulled: another process on the machine
+    // may be given the same /dev/pts number at once.
+    let mut console = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags((OFlag::O_NOCTTY | OFlag::O_NONBLOCK).bits())
+        .open(&path)
+        .unwrap();
     board.pull_plug();
-    assert!(!path.exists(), "{} still exists", path.display());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut buf = [0u8; 256];
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "{} did not hang up after the plug was pulled",
+            path.display()
+        );
+        match console.read(&mut buf) {
+            // Hung up: end of file, or EIO on Linux.
+            Ok(0) => break,
+            Err(e) if e.raw_os_error() == Some(Errno::EIO as i32) => break,
+            // Bytes the board wrote before the plug came out, or none yet.
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("reading {}: {e}", path.display()),
+        }
+    }
 }
 
 /// The seconds of the first Zephyr log timestamp `[hh:mm:ss.mmm,uuu]` in `text`.

@@ -90,12 +90,22 @@ pub enum ServeError {
     #[error(transparent)]
     App(#[from] AppError),
     /// The registry file could not be read.
-    #[error("registry {path}: {reason}")]
+    #[error("registry {path}: {source}")]
+    RegistryRead {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The registry file is not a registry the service can use.
+    #[error("registry {path}: {source}")]
     Registry {
         /// The file.
         path: PathBuf,
         /// Why.
-        reason: String,
+        #[source]
+        source: crate::domain::registry::RegistryError,
     },
     /// `--owner-key` does not fit the database.
     #[error("owner key: {0}")]
@@ -188,13 +198,13 @@ fn random_api_key() -> Result<String, ServeError> {
 
 /// Reads the factory registry document.
 fn load_registry(path: &Path) -> Result<FactoryRegistry, ServeError> {
-    let bytes = std::fs::read(path).map_err(|e| ServeError::Registry {
+    let bytes = std::fs::read(path).map_err(|source| ServeError::RegistryRead {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        source,
     })?;
-    FactoryRegistry::from_json(&bytes).map_err(|reason| ServeError::Registry {
+    FactoryRegistry::from_json(&bytes).map_err(|source| ServeError::Registry {
         path: path.to_path_buf(),
-        reason,
+        source,
     })
 }
 

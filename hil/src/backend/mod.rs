@@ -225,12 +225,12 @@ impl TokenSource for Consoles<'_> {
         let board = self
             .boards
             .get_mut(device)
-            .ok_or_else(|| BackendError::Failed(format!("no board runs device `{device}`")))?;
+            .ok_or_else(|| BackendError::failed(format!("no board runs device `{device}`")))?;
         board.attestation_token().map_err(|e| {
             if e.is_infrastructure() {
                 *self.infrastructure = Some(e.to_string());
             }
-            BackendError::Failed(format!("device `{device}` ({}): {e}", board.id()))
+            BackendError::failed_by(format!("device `{device}` ({})", board.id()), e)
         })
     }
 }
@@ -251,7 +251,7 @@ impl HilBackend {
     fn run(&mut self) -> Result<&mut HilRun, BackendError> {
         self.run
             .as_mut()
-            .ok_or_else(|| BackendError::Failed("the backend was not set up".to_owned()))
+            .ok_or_else(|| BackendError::failed("the backend was not set up".to_owned()))
     }
 
     /// Records the attempt with `infrastructure` as its end, and turns `error` into the
@@ -267,7 +267,7 @@ impl HilBackend {
             boards,
             infrastructure: Some(error.to_string()),
         });
-        BackendError::Failed(error.to_string())
+        BackendError::failed_by("", error.clone())
     }
 
     fn set_up(&mut self, scenario: &Scenario, seed: u64) -> Result<HilRun, BackendError> {
@@ -280,8 +280,7 @@ impl HilBackend {
             )
         })?;
         let bound = lab.bound().clone();
-        let content =
-            LabContent::new(lab.root_ca()).map_err(|e| BackendError::Setup(e.to_string()))?;
+        let content = LabContent::new(lab.root_ca()).map_err(|e| BackendError::setup_by("", e))?;
         // Each device's root CA: the scenario's, else the lab's.
         let mut root_cas = BTreeMap::new();
         for device in &scenario.devices {
@@ -313,14 +312,14 @@ impl HilBackend {
             .acquire(scenario, seed, &endpoints)
             .map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, Vec::new(), &e),
-                BoardError::Product(m) => BackendError::Setup(m.clone()),
+                BoardError::Product(m) => BackendError::setup(m.clone()),
             })?;
         let mut boards: BTreeMap<String, Box<dyn BoardLink>> = boards.into_iter().collect();
         let ids: Vec<String> = boards.values().map(|b| b.id().to_owned()).collect();
         // Each board's root CA sec tag must hold the device's root CA.
         for device in &scenario.devices {
             let board = boards.get_mut(device.name.get()).ok_or_else(|| {
-                BackendError::Setup(format!("no board for device `{}`", device.name.get()))
+                BackendError::setup(format!("no board for device `{}`", device.name.get()))
             })?;
             let wanted = endpoints
                 .root_cas
@@ -329,14 +328,13 @@ impl HilBackend {
                 .unwrap_or_else(|| lab.root_ca().to_owned());
             board.ensure_root_ca(&wanted).map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
-                BoardError::Product(m) => BackendError::Setup(format!(
+                BoardError::Product(m) => BackendError::setup(format!(
                     "device `{}`: installing the root CA: {m}",
                     device.name.get()
                 )),
             })?;
         }
-        let api =
-            ApiClient::new(&lab.rest_url()).map_err(|e| BackendError::Setup(e.to_string()))?;
+        let api = ApiClient::new(&lab.rest_url()).map_err(|e| BackendError::setup_by("", e))?;
         let mut service = LabService::connect(api, lab.owner_key(), content, self.clock)?;
         let mut infrastructure = None;
         let setup = {
@@ -385,7 +383,7 @@ impl HilBackend {
             rebooted.map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
                 BoardError::Product(m) => {
-                    BackendError::Setup(format!("device `{device}`: rebooting: {m}"))
+                    BackendError::setup(format!("device `{device}`: rebooting: {m}"))
                 }
             })?;
         }
@@ -436,10 +434,10 @@ impl HilBackend {
                             infrastructure: Some(e.to_string()),
                         });
                     }
-                    return Err(BackendError::Failed(format!(
-                        "device `{device}` ({}): {e}",
-                        board.id()
-                    )));
+                    return Err(BackendError::failed_by(
+                        format!("device `{device}` ({})", board.id()),
+                        e,
+                    ));
                 }
             };
             first = false;
@@ -629,16 +627,16 @@ impl Backend for HilBackend {
                     infrastructure: Some(e.to_string()),
                 });
             }
-            BackendError::Failed(format!(
-                "device `{device}` on {}: {e}",
-                run.board_ids().join(", ")
-            ))
+            BackendError::failed_by(
+                format!("device `{device}` on {}", run.board_ids().join(", ")),
+                e,
+            )
         };
         match step {
             Step::Trigger(device) => {
                 let device = device.get();
                 let board = run.boards.get_mut(device).ok_or_else(|| {
-                    BackendError::Failed(format!("no board runs device `{device}`"))
+                    BackendError::failed(format!("no board runs device `{device}`"))
                 })?;
                 run.transcript.push(Entry::on(
                     clock.now_ms(),
@@ -661,7 +659,7 @@ impl Backend for HilBackend {
             Step::PowerCycle(p) => {
                 let device = p.device.get();
                 let board = run.boards.get_mut(device).ok_or_else(|| {
-                    BackendError::Failed(format!("no board runs device `{device}`"))
+                    BackendError::failed(format!("no board runs device `{device}`"))
                 })?;
                 if let Err(e) = board.power_cycle(p.off_for.map(Duration::to_std)) {
                     return Err(board_error(run, device, e));
@@ -685,7 +683,7 @@ impl Backend for HilBackend {
             | Step::CreateRule(_)
             | Step::ActivateRule(_)
             | Step::Claim(_) => {
-                return Err(BackendError::Failed(format!(
+                return Err(BackendError::failed(format!(
                     "owner action `{}` was not dispatched",
                     step.keyword()
                 )))
@@ -729,7 +727,7 @@ impl Backend for HilBackend {
                 continue;
             };
             let listed = board.credentials().map_err(|e| {
-                BackendError::Failed(format!("device `{device}` ({}): {e}", board.id()))
+                BackendError::failed_by(format!("device `{device}` ({})", board.id()), e)
             })?;
             seen.nvm = listed.map(|entries| {
                 let mut nvm: Vec<(u32, CredentialType)> = entries

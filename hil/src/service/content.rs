@@ -57,7 +57,7 @@ impl LabContent {
         match content.source() {
             ContentSource::Inline(text) => Ok(text.clone()),
             ContentSource::File { text: Some(t), .. } => Ok(t.clone()),
-            ContentSource::File { path, text: None } => Err(BackendError::Setup(format!(
+            ContentSource::File { path, text: None } => Err(BackendError::setup(format!(
                 "content `@file:{}` was not read by the loader",
                 path.display()
             ))),
@@ -74,10 +74,10 @@ impl LabContent {
         request: &CommandRequest,
     ) -> Result<CommandRequestBody, BackendError> {
         let bad = |e: serde_json::Error| {
-            BackendError::Failed(format!(
-                "request `{}` has no REST form: {e}",
-                request.type_name()
-            ))
+            BackendError::failed_by(
+                format!("request `{}` has no REST form", request.type_name()),
+                e,
+            )
         };
         let mut json = serde_json::to_value(request).map_err(bad)?;
         if let Some(content) = request.contents() {

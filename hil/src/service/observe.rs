@@ -21,13 +21,13 @@ pub fn device(service: &LabService, device: &str) -> Result<DeviceObservation, B
     let body = match api.device(id) {
         Ok(body) => body,
         Err(ApiError::Refused { status: 404, .. }) => return Ok(seen),
-        Err(e) => return Err(BackendError::Failed(format!("reading `{device}`: {e}"))),
+        Err(e) => return Err(BackendError::failed_by(format!("reading `{device}`"), e)),
     };
     seen.claimed = true;
     seen.status = Some(device_status(body.status));
     seen.commands = api
         .commands(id)
-        .map_err(|e| BackendError::Failed(format!("reading `{device}`'s commands: {e}")))?
+        .map_err(|e| BackendError::failed_by(format!("reading `{device}`'s commands"), e))?
         .into_iter()
         .map(|c| command_status(c.status))
         .collect();

@@ -60,7 +60,7 @@ impl LabService {
                 name: OPERATOR.to_owned(),
                 role: RoleBody::Owner,
             })
-            .map_err(|e| BackendError::Setup(format!("adding the run's operator: {e}")))?;
+            .map_err(|e| BackendError::setup_by("adding the run's operator", e))?;
         let operator = api.with_key(created.api_key);
         Ok(Self {
             bootstrap,
@@ -92,9 +92,10 @@ impl LabService {
     /// Remembers a device's service id (from its token).
     pub fn learn_device(&mut self, device: &str, token: &str) -> Result<String, BackendError> {
         let decoded = AttestationToken::decode(token).map_err(|e| {
-            BackendError::Failed(format!(
-                "device `{device}`: its attestation token does not decode: {e}"
-            ))
+            BackendError::failed_by(
+                format!("device `{device}`: its attestation token does not decode"),
+                e,
+            )
         })?;
         let id = decoded.attestation().device_uuid.to_string();
         self.devices.insert(device.to_owned(), id.clone());
@@ -158,7 +159,7 @@ impl LabService {
                     EntryKind::Response,
                     format!("no answer: {other}"),
                 ));
-                return Err(BackendError::Failed(other.to_string()));
+                return Err(BackendError::failed_by("", other));
             }
         };
         self.log.push(Entry::message(
@@ -174,7 +175,7 @@ impl LabService {
     /// The service id of `device`, or a failure naming it.
     fn known_device(&self, device: &str) -> Result<String, BackendError> {
         self.devices.get(device).cloned().ok_or_else(|| {
-            BackendError::Failed(format!(
+            BackendError::failed(format!(
                 "device `{device}` has no known service id (it was never claimed nor its token read)"
             ))
         })
@@ -191,7 +192,7 @@ impl LabService {
             Err(ApiError::Refused {
                 status, message, ..
             }) => return Ok(Err(Refused { status, message })),
-            Err(e) => return Err(BackendError::Failed(e.to_string())),
+            Err(e) => return Err(BackendError::failed_by("", e)),
         };
         Ok(position
             .checked_sub(1)
@@ -260,7 +261,7 @@ impl OwnerActions for RestOwner<'_> {
             Role::Admin => RoleBody::Admin,
             Role::Owner => RoleBody::Owner,
         };
-        let setup = |e: ApiError| BackendError::Setup(format!("member `{name}`: {e}"));
+        let setup = |e: ApiError| BackendError::setup_by(format!("member `{name}`"), e);
         let key = if name == OWNER_NAME {
             // The service's first owner is already there: give it the scenario's role.
             if role != RoleBody::Owner {

@@ -45,7 +45,7 @@ impl LabCredentials {
         match content.source() {
             ContentSource::Inline(text) => Ok(text.clone()),
             ContentSource::File { text: Some(t), .. } => Ok(t.clone()),
-            ContentSource::File { path, text: None } => Err(BackendError::Setup(format!(
+            ContentSource::File { path, text: None } => Err(BackendError::setup(format!(
                 "content `@file:{}` was not read by the loader",
                 path.display()
             ))),
@@ -60,7 +60,7 @@ impl LabCredentials {
         let index = (device as u64) << 32 | u64::from(sec_tag);
         let mut rng = ChaCha8Rng::seed_from_u64(derive(self.seed, "preloaded-key", index));
         let key = p256::ecdsa::SigningKey::random(&mut rng);
-        crate::modem::keys::to_pem(&key).map_err(BackendError::Setup)
+        crate::modem::keys::to_pem(&key).map_err(|e| BackendError::setup_by("", e))
     }
 }
 

@@ -56,7 +56,7 @@ pub fn install(sim: &mut Sim, scenario: &Scenario, fault: &Fault) -> Result<(), 
         None => format!("{} fault", fault.kind.key()),
     };
     let applied = match applied(fault.kind.get())
-        .map_err(|reason| BackendError::Setup(format!("{what}: {reason}")))?
+        .map_err(|reason| BackendError::setup(format!("{what}: {reason}")))?
     {
         // A device's requests and handshakes only: another device's do not count.
         Applied::Service(f) => Applied::Service(f.for_device(device.0)),
@@ -83,7 +83,7 @@ pub fn set(sim: &mut Sim, name: &str, on: bool) -> Result<(), BackendError> {
         .faults
         .get(name)
         .cloned()
-        .ok_or_else(|| BackendError::Failed(format!("no fault named `{name}`")))?;
+        .ok_or_else(|| BackendError::failed(format!("no fault named `{name}`")))?;
     switch(sim, &mut installed, on)?;
     sim.faults.insert(name.to_owned(), installed);
     Ok(())
@@ -195,7 +195,7 @@ fn switch(sim: &mut Sim, installed: &mut Installed, on: bool) -> Result<(), Back
     installed.on = on;
     let dev = installed.device;
     let world = &mut sim.world;
-    let fail = |e: world::WorldError| BackendError::Failed(e.to_string());
+    let fail = |e: world::WorldError| BackendError::failed_by("", e);
     match &mut installed.applied {
         Applied::Modem { rule, id } => {
             let faults = world.modem_faults(dev).map_err(fail)?;

@@ -96,7 +96,7 @@ impl SimBackend {
     fn sim(&mut self) -> Result<&mut Sim, BackendError> {
         self.sim
             .as_mut()
-            .ok_or_else(|| BackendError::Failed("the backend was not set up".to_owned()))
+            .ok_or_else(|| BackendError::failed("the backend was not set up".to_owned()))
     }
 
     /// The world, once set up (for tests and tools).
@@ -239,7 +239,7 @@ impl Sim {
         self.devices
             .get(name)
             .copied()
-            .ok_or_else(|| BackendError::Failed(format!("no device `{name}` in the simulation")))
+            .ok_or_else(|| BackendError::failed(format!("no device `{name}` in the simulation")))
     }
 
     /// The scenario position of a device (0 if unknown).

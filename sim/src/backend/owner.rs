@@ -22,7 +22,7 @@ impl Sim {
         let id = self.device(device)?;
         self.world
             .service_device_id(id)
-            .map_err(|e| BackendError::Failed(e.to_string()))
+            .map_err(|e| BackendError::failed_by("", e))
     }
 
     /// The id of the device's `position`th command, or a 404 refusal.
@@ -106,7 +106,7 @@ impl OwnerActions for Sim {
         self.world
             .service_mut()
             .setup_member(now, name, role, Some(&key))
-            .map_err(|e| BackendError::Setup(format!("member `{name}`: {e}")))?;
+            .map_err(|e| BackendError::setup_by(format!("member `{name}`"), e))?;
         self.members.insert(name.clone(), key);
         Ok(())
     }
@@ -148,7 +148,7 @@ impl OwnerActions for Sim {
         let token = self
             .world
             .attestation_token(id)
-            .map_err(|e| BackendError::Failed(e.to_string()))?;
+            .map_err(|e| BackendError::failed_by("", e))?;
         let label = format!("POST /v1/claimed-devices ({device}, tags {tags:?})");
         Ok(self.act(Some(by), &label, |s, now, key| {
             s.claim(now, key, &token, tags).map(|_| ())

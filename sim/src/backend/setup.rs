@@ -58,8 +58,8 @@ pub fn build(scenario: &Scenario, seed: u64, net: WorldNet) -> Result<Sim, Backe
     Ok(sim)
 }
 
-fn setup_err(e: impl std::fmt::Display) -> BackendError {
-    BackendError::Setup(e.to_string())
+fn setup_err(e: impl std::error::Error + Send + Sync + 'static) -> BackendError {
+    BackendError::setup_by("", e)
 }
 
 /// The world's device spec for a scenario device.
@@ -98,7 +98,7 @@ fn device_spec(
                 lab.preloaded_key(index, credential.sec_tag)?
             }
             None => {
-                return Err(BackendError::Setup(format!(
+                return Err(BackendError::setup(format!(
                     "device `{}`: credential {} at sec tag {} needs `content` (only private keys may leave it out)",
                     device.name.get(),
                     credential.kind,

@@ -10,7 +10,7 @@ use super::{faults, Sim};
 
 /// Runs one action step.
 pub fn run(sim: &mut Sim, step: &Step) -> Result<StepOutcome, BackendError> {
-    let fail = |e: crate::world::WorldError| BackendError::Failed(e.to_string());
+    let fail = |e: crate::world::WorldError| BackendError::failed_by("", e);
     let default_actor = sim.default_actor.clone();
     if let Some(outcome) = owner_step(sim, step, default_actor.as_deref()) {
         return outcome;
@@ -44,7 +44,7 @@ pub fn run(sim: &mut Sim, step: &Step) -> Result<StepOutcome, BackendError> {
         | Step::CreateRule(_)
         | Step::ActivateRule(_)
         | Step::Claim(_) => {
-            return Err(BackendError::Failed(format!(
+            return Err(BackendError::failed(format!(
                 "owner action `{}` was not dispatched",
                 step.keyword()
             )))
