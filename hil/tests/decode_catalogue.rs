@@ -187,10 +187,12 @@ fn render(
     let mut c = Console::new(era);
     let mut recorded = Vec::new();
     let me = Lane::Client(device.to_owned());
+    let app = Lane::App(device.to_owned());
+    let power = Lane::Power(device.to_owned());
     let mut last_fetch_http = false;
     let mut coap_fetch_open = false;
     for e in entries {
-        let mine = e.from == me || e.to == me;
+        let mine = e.from.device() == Some(device) || e.to.device() == Some(device);
         if !mine {
             continue;
         }
@@ -201,18 +203,15 @@ fn render(
                 recorded.push(vocab(&ev));
                 c.event(t, ev);
             }
-            EntryKind::Note if e.from == me => {
-                let text = e.text.as_str();
-                if text.starts_with("power: power on") {
-                    c.boot(t);
-                } else if text == "app: LTE attached, nrf_provisioning_init" {
+            EntryKind::Note if e.from == power && e.text.starts_with("power on") => c.boot(t),
+            EntryKind::Note if e.from == app => match e.text.as_str() {
+                "LTE attached, nrf_provisioning_init" => {
                     c.print(t, &Happening::Attached { first: true });
-                } else if text == "app: LTE attached" {
-                    c.print(t, &Happening::Attached { first: false });
-                } else if text == "app: shell: nrf_provisioning now" {
-                    c.print(t, &Happening::Triggered);
                 }
-            }
+                "LTE attached" => c.print(t, &Happening::Attached { first: false }),
+                "shell: nrf_provisioning now" => c.print(t, &Happening::Triggered),
+                _ => {}
+            },
             EntryKind::Request if e.from == me && e.to == Lane::Service => {
                 let text = e.text.as_str();
                 if text.starts_with("GET /v1/provisioning/commands") {

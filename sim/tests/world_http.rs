@@ -51,7 +51,7 @@ fn happy_path_over_http_provisions_the_device() {
     // Two key generations have a delete sub-step each.
     assert_eq!(delivered, 7);
     let text = world.transcript().to_text();
-    assert!(text.contains("dk1.client -> service    GET /v1/provisioning/commands?after=&rxMaxSize=4096&txMaxSize=4096&mver=mfw_nrf9160_1.3.5&cver=3.0.99&limit=20"), "{text}");
+    assert!(text.contains("dk1.client -> service  GET /v1/provisioning/commands?after=&rxMaxSize=4096&txMaxSize=4096&mver=mfw_nrf9160_1.3.5&cver=3.0.99&limit=20"), "{text}");
     assert!(text.contains("POST /v1/provisioning/response"));
     let mermaid = world.transcript().to_mermaid();
     assert!(mermaid.starts_with("sequenceDiagram\n"));

@@ -1,4 +1,6 @@
-//! The Mermaid `sequenceDiagram` rendering of a transcript.
+//! The Mermaid `sequenceDiagram` rendering of a transcript: the one diagram renderer of
+//! the workspace. Every lane is a participant of its own (a device's app and power supply
+//! too, and the link); the runner's notes span the diagram.
 
 use std::fmt::Write;
 
@@ -71,6 +73,9 @@ fn participant_id(lane: &Lane) -> String {
         Lane::Service => "service".to_owned(),
         Lane::Client(device) => format!("{device}_client"),
         Lane::Modem(device) => format!("{device}_modem"),
+        Lane::App(device) => format!("{device}_app"),
+        Lane::Power(device) => format!("{device}_power"),
+        Lane::Link => "link".to_owned(),
         Lane::Runner => "runner".to_owned(),
     };
     let id: String = raw
@@ -155,5 +160,115 @@ mod tests {
             participant_id(&Lane::Owner("olivia".into())),
             "owner_olivia"
         );
+        assert_eq!(participant_id(&Lane::App("dk-1".into())), "dk_1_app");
+        assert_eq!(participant_id(&Lane::Power("dk1".into())), "dk1_power");
+        assert_eq!(participant_id(&Lane::Link), "link");
+    }
+
+    /// A device's boot, its app's AT command, a dropped request and a power cut.
+    fn device_run() -> Transcript {
+        let (client, app) = (Lane::Client("dk1".into()), Lane::App("dk1".into()));
+        let (modem, power) = (Lane::Modem("dk1".into()), Lane::Power("dk1".into()));
+        let mut t = Transcript::new();
+        t.push(Entry::on(
+            0,
+            power.clone(),
+            EntryKind::Note,
+            "power on (boot 1)",
+        ));
+        t.push(Entry::message(
+            0,
+            app.clone(),
+            modem.clone(),
+            EntryKind::Request,
+            "AT+CFUN=1",
+        ));
+        t.push(Entry::message(
+            0,
+            modem,
+            app.clone(),
+            EntryKind::Response,
+            "OK",
+        ));
+        t.push(Entry::on(1, app, EntryKind::Note, "LTE attached"));
+        t.push(Entry::message(
+            2,
+            client.clone(),
+            Lane::Service,
+            EntryKind::Request,
+            "GET /v1/provisioning/commands",
+        ));
+        t.push(Entry::on(2, Lane::Link, EntryKind::Fault, "dropped (loss)"));
+        t.push(Entry::on(3, client, EntryKind::Event, "START"));
+        t.push(Entry::on(
+            4,
+            power,
+            EntryKind::Fault,
+            "cut before the report",
+        ));
+        t
+    }
+
+    #[test]
+    fn app_power_and_link_are_participants_of_their_own() {
+        let mermaid = device_run().to_mermaid();
+        let participants: Vec<&str> = mermaid
+            .lines()
+            .filter(|l| l.trim_start().starts_with("participant"))
+            .collect();
+        assert_eq!(
+            participants,
+            [
+                "    participant service as service",
+                "    participant link as link",
+                "    participant dk1_client as dk1.client",
+                "    participant dk1_app as dk1.app",
+                "    participant dk1_modem as dk1.modem",
+                "    participant dk1_power as dk1.power",
+            ]
+        );
+        assert!(
+            mermaid.contains("    dk1_app->>dk1_modem: 0.000s AT+CFUN=1\n"),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains("    dk1_modem-->>dk1_app: 0.000s OK\n"),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains("    Note over dk1_app: 0.001s LTE attached\n"),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains("    Note over dk1_power: 0.000s power on (boot 1)\n"),
+            "{mermaid}"
+        );
+    }
+
+    #[test]
+    fn faults_are_labelled_from_their_kind() {
+        let t = device_run();
+        let faults: Vec<&Entry> = t
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Fault)
+            .collect();
+        assert_eq!(faults.len(), 2);
+        assert!(faults.iter().all(|e| !e.text.starts_with("fault")));
+        let mermaid = t.to_mermaid();
+        assert!(
+            mermaid.contains("    Note over link: 0.002s fault: dropped (loss)\n"),
+            "{mermaid}"
+        );
+        assert!(
+            mermaid.contains("    Note over dk1_power: 0.004s fault: cut before the report\n"),
+            "{mermaid}"
+        );
+        // A note whose text merely starts like a fault stays a note.
+        let mut note = Transcript::new();
+        note.push(Entry::on(0, Lane::Link, EntryKind::Note, "dropped nothing"));
+        assert!(note
+            .to_mermaid()
+            .contains("Note over link: 0.000s dropped nothing\n"));
     }
 }

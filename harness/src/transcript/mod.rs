@@ -1,9 +1,11 @@
-//! Transcripts: the ordered messages of a run across lanes (owner, service, device client,
-//! modem), with virtual timestamps and decoded records, rendered as text or as a Mermaid
-//! `sequenceDiagram`.
+//! Transcripts: the ordered messages of a run across lanes (owner, service, link, and each
+//! device's client, application, modem and power supply), with virtual timestamps and
+//! decoded records, rendered as text or as a Mermaid `sequenceDiagram`.
 //!
-//! Both backends produce this same type, so both render the same way; the simulation's own
-//! recorder is converted by the glue backend.
+//! This is the one transcript model: the simulation's world records these entries as it
+//! runs, the HIL backend builds them from the boards' consoles, and both render the same
+//! way. Every entry's [`EntryKind`] is set where the entry is made, so renderers and
+//! comparisons never guess it from the text.
 
 mod mermaid;
 mod text;
@@ -26,6 +28,24 @@ pub enum Lane {
     Modem(String),
     /// The runner's own notes (step boundaries, verdicts); drawn across every lane.
     Runner,
+    /// A device's application (the sample firmware around the client: shell commands, LTE
+    /// on and off, its own AT commands, stored settings), by device name.
+    App(String),
+    /// A device's power supply (power on, cuts, cycles, reboots), by device name.
+    Power(String),
+    /// The network between the devices and the service (drops, retransmissions, link
+    /// faults).
+    Link,
+}
+
+impl Lane {
+    /// The device a device lane (client, app, modem, power) belongs to.
+    pub fn device(&self) -> Option<&str> {
+        match self {
+            Lane::Client(d) | Lane::App(d) | Lane::Modem(d) | Lane::Power(d) => Some(d),
+            Lane::Owner(_) | Lane::Service | Lane::Runner | Lane::Link => None,
+        }
+    }
 }
 
 impl fmt::Display for Lane {
@@ -36,6 +56,9 @@ impl fmt::Display for Lane {
             Lane::Client(device) => write!(f, "{device}.client"),
             Lane::Modem(device) => write!(f, "{device}.modem"),
             Lane::Runner => f.write_str("runner"),
+            Lane::App(device) => write!(f, "{device}.app"),
+            Lane::Power(device) => write!(f, "{device}.power"),
+            Lane::Link => f.write_str("link"),
         }
     }
 }
@@ -44,13 +67,16 @@ impl fmt::Display for Lane {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
-    /// A request or command (owner → service, client → service, client → modem).
+    /// A request or command (owner → service, client → service, client or app → modem,
+    /// client → app).
     Request,
     /// Its answer.
     Response,
     /// A client event (`from` and `to` are the client).
     Event,
-    /// A fault that fired (`from` and `to` are where it acted).
+    /// A fault that fired or was switched on (`from` and `to` are where it acted: a modem,
+    /// a power supply, the link, the service). The text does not repeat `fault:`; renderers
+    /// add it from the kind.
     Fault,
     /// A remark (runner step boundaries and verdicts, backend notes).
     Note,
@@ -138,8 +164,8 @@ impl Transcript {
         mermaid::render(self)
     }
 
-    /// The lanes that take part, in diagram order: owners, the service, then each device's
-    /// client and modem, each group in order of first appearance.
+    /// The lanes that take part, in diagram order: owners, the service, the link, then each
+    /// device's client, app, modem and power supply, each group in order of first appearance.
     pub fn participants(&self) -> Vec<Lane> {
         let mut seen: Vec<Lane> = Vec::new();
         for entry in &self.entries {
@@ -151,8 +177,8 @@ impl Transcript {
         }
         let mut devices: Vec<&str> = Vec::new();
         for lane in &seen {
-            if let Lane::Client(d) | Lane::Modem(d) = lane {
-                if !devices.contains(&d.as_str()) {
+            if let Some(d) = lane.device() {
+                if !devices.contains(&d) {
                     devices.push(d);
                 }
             }
@@ -163,8 +189,11 @@ impl Transcript {
             match lane {
                 Lane::Owner(_) => (0, 0, first),
                 Lane::Service => (1, 0, first),
+                Lane::Link => (1, 1, first),
                 Lane::Client(d) => (2, device(d), 0),
-                Lane::Modem(d) => (2, device(d), 1),
+                Lane::App(d) => (2, device(d), 1),
+                Lane::Modem(d) => (2, device(d), 2),
+                Lane::Power(d) => (2, device(d), 3),
                 Lane::Runner => (3, 0, first),
             }
         };
@@ -177,4 +206,103 @@ impl Transcript {
 /// Formats milliseconds as seconds with three decimals (`"12.345s"`).
 pub fn format_time(ms: u64) -> String {
     format!("{}.{:03}s", ms / 1000, ms % 1000)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_lanes_round_trip_through_json() {
+        let mut t = Transcript::new();
+        t.push(Entry::on(
+            1,
+            Lane::App("dk1".into()),
+            EntryKind::Note,
+            "LTE attached",
+        ));
+        t.push(Entry::on(
+            2,
+            Lane::Power("dk1".into()),
+            EntryKind::Fault,
+            "power cycle",
+        ));
+        t.push(Entry::on(
+            3,
+            Lane::Link,
+            EntryKind::Fault,
+            "dropped (loss): x",
+        ));
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(
+            json.contains(r#""from":{"lane":"app","name":"dk1"}"#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#""from":{"lane":"power","name":"dk1"}"#),
+            "{json}"
+        );
+        assert!(json.contains(r#""from":{"lane":"link"}"#), "{json}");
+        assert!(json.contains(r#""kind":"fault""#), "{json}");
+        let back: Transcript = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
+    }
+
+    #[test]
+    fn an_entry_in_the_earlier_json_shape_still_reads() {
+        let json = r#"{"entries":[{"at_ms":5,"from":{"lane":"client","name":"dk1"},
+            "to":{"lane":"service"},"kind":"request","text":"GET /v1/x"}]}"#;
+        let t: Transcript = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            t.entries,
+            [Entry::message(
+                5,
+                Lane::Client("dk1".into()),
+                Lane::Service,
+                EntryKind::Request,
+                "GET /v1/x"
+            )]
+        );
+    }
+
+    #[test]
+    fn device_lanes_name_their_device_and_sit_together() {
+        assert_eq!(Lane::App("dk1".into()).device(), Some("dk1"));
+        assert_eq!(Lane::Power("dk2".into()).device(), Some("dk2"));
+        assert_eq!(Lane::Link.device(), None);
+        assert_eq!(Lane::App("dk1".into()).to_string(), "dk1.app");
+        assert_eq!(Lane::Power("dk1".into()).to_string(), "dk1.power");
+        let mut t = Transcript::new();
+        t.push(Entry::on(
+            0,
+            Lane::Power("dk2".into()),
+            EntryKind::Note,
+            "on",
+        ));
+        t.push(Entry::on(
+            0,
+            Lane::Power("dk1".into()),
+            EntryKind::Note,
+            "on",
+        ));
+        t.push(Entry::on(0, Lane::Link, EntryKind::Note, "up"));
+        t.push(Entry::on(
+            0,
+            Lane::Client("dk1".into()),
+            EntryKind::Event,
+            "START",
+        ));
+        t.push(Entry::on(0, Lane::Service, EntryKind::Note, "up"));
+        assert_eq!(
+            t.participants(),
+            [
+                Lane::Service,
+                Lane::Link,
+                Lane::Power("dk2".into()),
+                Lane::Client("dk1".into()),
+                Lane::Power("dk1".into()),
+            ]
+        );
+    }
 }

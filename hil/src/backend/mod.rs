@@ -638,9 +638,10 @@ impl Backend for HilBackend {
                 let board = run.boards.get_mut(device).ok_or_else(|| {
                     BackendError::failed(format!("no board runs device `{device}`"))
                 })?;
+                // The shell command goes to the application, which triggers the client.
                 run.transcript.push(Entry::on(
                     clock.now_ms(),
-                    Lane::Client(device.clone()),
+                    Lane::App(device.clone()),
                     EntryKind::Note,
                     "console: nrf_provisioning now",
                 ));

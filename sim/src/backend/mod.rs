@@ -9,8 +9,9 @@
 //!   domain with the acting member's key.
 //! * `faults`: faults switched on and off.
 //! * `observe`: the harness [`Observation`], kept up to date incrementally.
-//! * `transcript`: the world's transcript (and the owner actions) as a harness
-//!   [`Transcript`].
+//!
+//! The run's [`Transcript`] is the world's own (a harness transcript), with the owner
+//! actions recorded into it as they are made ([`crate::world::World::record`]).
 //! * [`fleet`]: one scenario device cloned N times (`provlab run --devices N`).
 
 mod content;
@@ -20,7 +21,6 @@ mod observe;
 mod owner;
 mod setup;
 mod steps;
-mod transcript;
 
 use std::collections::BTreeMap;
 
@@ -184,15 +184,15 @@ impl Backend for SimBackend {
     }
 
     fn transcript(&self) -> Transcript {
-        self.sim.as_ref().map_or_else(Transcript::new, |s| {
-            transcript::convert(&s.world, &s.owner_log)
-        })
+        self.sim
+            .as_ref()
+            .map_or_else(Transcript::new, |s| s.world.transcript().clone())
     }
 
     fn transcript_len(&self) -> usize {
-        self.sim.as_ref().map_or(0, |s| {
-            s.world.transcript().entries().len() + s.owner_log.len()
-        })
+        self.sim
+            .as_ref()
+            .map_or(0, |s| s.world.transcript().entries.len())
     }
 }
 
@@ -219,8 +219,6 @@ pub(crate) struct Sim {
     rules: BTreeMap<String, RuleId>,
     /// Named faults.
     faults: BTreeMap<String, faults::Installed>,
-    /// Owner actions, each anchored after that many world transcript entries.
-    owner_log: Vec<(usize, Entry)>,
     cache: ObservationCache,
 }
 
@@ -261,17 +259,13 @@ impl Sim {
             .unwrap_or_else(|| "owner".to_owned());
         let key = self.members.get(&name).cloned();
         let at_ms = now_ms(&self.world);
-        let anchor = self.world.transcript().entries().len();
         let owner = Lane::Owner(name);
-        self.owner_log.push((
-            anchor,
-            Entry::message(
-                at_ms,
-                owner.clone(),
-                Lane::Service,
-                EntryKind::Request,
-                label,
-            ),
+        self.world.record(Entry::message(
+            at_ms,
+            owner.clone(),
+            Lane::Service,
+            EntryKind::Request,
+            label,
         ));
         let now = self.world.service_time();
         let result = op(self.world.service_mut(), now, key.as_deref());
@@ -279,9 +273,12 @@ impl Sim {
             Ok(_) => "ok".to_owned(),
             Err(e) => format!("{} {e}", e.http_status()),
         };
-        self.owner_log.push((
-            anchor,
-            Entry::message(at_ms, Lane::Service, owner, EntryKind::Response, answer),
+        self.world.record(Entry::message(
+            at_ms,
+            Lane::Service,
+            owner,
+            EntryKind::Response,
+            answer,
         ));
         result.map_err(|e| Refused {
             status: e.http_status(),

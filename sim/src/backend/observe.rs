@@ -17,7 +17,6 @@ use provlab_proto::records::{Command, Response};
 use provlab_server::domain::commands::CommandStatus as DomainCommandStatus;
 use provlab_server::domain::status::ShownStatus;
 
-use crate::world::transcript::Lane;
 use crate::world::{DeviceId, ExchangeEndpoint, ExchangeLog, World};
 
 /// The observation, refreshed from the world on demand.
@@ -43,7 +42,7 @@ impl ObservationCache {
 
     /// Brings the observation up to date with `world`.
     pub fn refresh(&mut self, world: &World, devices: &BTreeMap<String, DeviceId>) {
-        let entries = world.transcript().entries();
+        let entries = &world.transcript().entries;
         self.observation.now_ms = u64::try_from(world.now().as_millis()).unwrap_or(u64::MAX);
         if self.stale {
             self.stale = false;
@@ -56,9 +55,9 @@ impl ObservationCache {
         }
         let mut touched = BTreeSet::new();
         for entry in entries.get(self.scanned..).unwrap_or_default() {
-            for lane in std::iter::once(&entry.from).chain(entry.to.as_ref()) {
-                if let Lane::Client(d) | Lane::App(d) | Lane::Modem(d) | Lane::Power(d) = lane {
-                    touched.insert(d.as_str());
+            for lane in [&entry.from, &entry.to] {
+                if let Some(d) = lane.device() {
+                    touched.insert(d);
                 }
             }
         }

@@ -41,7 +41,6 @@ pub fn build(scenario: &Scenario, seed: u64, net: WorldNet) -> Result<Sim, Backe
         seed,
         rules: BTreeMap::new(),
         faults: BTreeMap::new(),
-        owner_log: Vec::new(),
         cache: ObservationCache::default(),
     };
     for (index, device) in scenario.devices.iter().enumerate() {

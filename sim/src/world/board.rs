@@ -12,7 +12,7 @@ use provlab_proto::records::{decode_responses, Command};
 
 use super::device::{Exchanged, PowerCutPoint};
 use super::net::ExKind;
-use super::transcript::Lane;
+use super::transcript::{EntryKind, Lane, Record as _};
 use super::{duration_ms, Due, World};
 use crate::modem::Reply;
 
@@ -51,6 +51,7 @@ impl World {
                     now,
                     client_lane.clone(),
                     Lane::Service,
+                    EntryKind::Request,
                     format!("{} {}", request.method.as_str(), request.path_and_query),
                 );
                 if is_report {
@@ -63,6 +64,7 @@ impl World {
                     now,
                     client_lane,
                     Lane::Service,
+                    EntryKind::Request,
                     format!(
                         "DTLS handshake {}:{} (root CA sec tag {})",
                         endpoint.host, endpoint.port, endpoint.sec_tag
@@ -89,6 +91,7 @@ impl World {
                     now,
                     client_lane,
                     Lane::Service,
+                    EntryKind::Request,
                     format!(
                         "{} {} {} mid={mid:#06x}{block}{payload}",
                         if request.confirmable { "CON" } else { "NON" },
@@ -105,8 +108,13 @@ impl World {
                 self.start_exchange(dev, ExKind::Coap { request, mid });
             }
             Action::CoapClose => {
-                self.transcript
-                    .message(now, client_lane, Lane::Service, "DTLS close");
+                self.transcript.message(
+                    now,
+                    client_lane,
+                    Lane::Service,
+                    EntryKind::Request,
+                    "DTLS close",
+                );
                 self.devices[dev].session = None;
                 self.loopback_close(dev);
             }
@@ -116,10 +124,12 @@ impl World {
                     now,
                     client_lane,
                     Lane::App(name.clone()),
+                    EntryKind::Request,
                     format!("store setting {key} = {}", String::from_utf8_lossy(&value)),
                 );
                 if let Err(e) = self.devices[dev].store_setting(&key, &value) {
-                    self.transcript.note(now, Lane::App(name), e.to_string());
+                    self.transcript
+                        .note(now, Lane::App(name), EntryKind::Note, e.to_string());
                 }
             }
         }
@@ -136,6 +146,7 @@ impl World {
                         now,
                         lane.clone(),
                         Lane::Service,
+                        EntryKind::Request,
                         format!("  response {response}"),
                     );
                     self.devices[dev].records.push(Exchanged::Reported {
@@ -144,9 +155,12 @@ impl World {
                     });
                 }
             }
-            Err(e) => self
-                .transcript
-                .note(now, lane, format!("report does not decode: {e}")),
+            Err(e) => self.transcript.note(
+                now,
+                lane,
+                EntryKind::Note,
+                format!("report does not decode: {e}"),
+            ),
         }
     }
 
@@ -159,6 +173,7 @@ impl World {
             now,
             Lane::Client(name.clone()),
             Lane::Modem(name.clone()),
+            EntryKind::Request,
             &line,
         );
         let now_unix = self.now_unix();
@@ -210,8 +225,13 @@ impl World {
             AtReply::Raw(text) => text.clone(),
             AtReply::Result { status, buffer } => format!("{status:?} {buffer}"),
         };
-        self.transcript
-            .message(now, Lane::Modem(name.clone()), Lane::Client(name), text);
+        self.transcript.message(
+            now,
+            Lane::Modem(name.clone()),
+            Lane::Client(name),
+            EntryKind::Response,
+            text,
+        );
         let cursor = self.devices[dev]
             .client
             .as_ref()
@@ -273,6 +293,7 @@ impl World {
             self.transcript.note(
                 self.now_ms,
                 Lane::Client(name),
+                EntryKind::Note,
                 format!("input refused: {e}"),
             );
         }
@@ -286,24 +307,26 @@ impl World {
             now,
             Lane::App(name.clone()),
             Lane::Modem(name.clone()),
+            EntryKind::Request,
             line,
         );
         let now_unix = self.now_unix();
         let reply = self.devices[dev].modem.execute_str(now_unix, line);
-        self.transcript
-            .message(now, Lane::Modem(name.clone()), Lane::App(name), &reply.text);
+        self.transcript.message(
+            now,
+            Lane::Modem(name.clone()),
+            Lane::App(name),
+            EntryKind::Response,
+            &reply.text,
+        );
         reply
     }
 
     fn on_event(&mut self, dev: usize, event: Event) {
         let now = self.now_ms;
         let name = self.devices[dev].name.clone();
-        self.transcript.message(
-            now,
-            Lane::Client(name.clone()),
-            Lane::App(name),
-            format!("event {event}"),
-        );
+        self.transcript
+            .note(now, Lane::Client(name), EntryKind::Event, event.to_string());
         self.devices[dev].events.push((now, event.clone()));
         self.devices[dev].app.on_event(Timestamp(now), &event);
         if let Event::FailedDeviceNotClaimed { token } = event {
@@ -333,8 +356,12 @@ impl World {
             d.stored_settings(),
             seed,
         ));
-        self.transcript
-            .note(now, Lane::Power(name), format!("power on (boot {boot})"));
+        self.transcript.note(
+            now,
+            Lane::Power(name),
+            EntryKind::Note,
+            format!("power on (boot {boot})"),
+        );
         self.devices[dev].app.boot(Timestamp(now));
         self.run_app(dev);
         self.pump(dev);
@@ -360,7 +387,8 @@ impl World {
             Ok(()) => "modem rebooted (fault)".to_owned(),
             Err(e) => format!("modem reboot failed: {e}"),
         };
-        self.transcript.note(now, Lane::Modem(name), note);
+        self.transcript
+            .note(now, Lane::Modem(name), EntryKind::Note, note);
         self.devices[dev].app.modem_rebooted(Timestamp(now));
         self.run_app(dev);
         self.pump(dev);
@@ -401,7 +429,8 @@ impl World {
                 } else {
                     "LTE attached"
                 };
-                self.transcript.note(now, Lane::App(name), note);
+                self.transcript
+                    .note(now, Lane::App(name), EntryKind::Note, note);
             }
             // The power lane notes the boot; world devices come with their credentials.
             AppAction::Log(AppLog::Booted) | AppAction::ProvisionRootCa => {}
@@ -416,7 +445,7 @@ impl World {
             AppAction::InitClient => self.init_client(dev),
             AppAction::Reboot => {
                 self.devices[dev].next_off = Some(Duration::ZERO);
-                self.cut_power(dev, "warm reboot after DONE (v2.9 sample)");
+                self.cut_power(dev, EntryKind::Note, "warm reboot after DONE (v2.9 sample)");
             }
         }
     }
@@ -438,6 +467,7 @@ impl World {
             self.transcript.note(
                 self.now_ms,
                 Lane::App(name),
+                EntryKind::Note,
                 format!("client API refused: {e}"),
             );
         }
@@ -457,7 +487,9 @@ impl World {
 
     /// Cuts the power: the client's RAM state is gone, the modem reloads its NVM, pending
     /// deliveries to the device are void; power returns after the configured off time.
-    pub(super) fn cut_power(&mut self, dev: usize, why: &str) {
+    /// `why` goes on the power lane as a `kind` entry (a fault, or a note for the
+    /// firmware's own reboot).
+    pub(super) fn cut_power(&mut self, dev: usize, kind: EntryKind, why: &str) {
         let now = self.now_ms;
         let d = &mut self.devices[dev];
         if !d.powered {
@@ -469,10 +501,15 @@ impl World {
         let reboot = d.modem.reboot();
         let boot = d.boot;
         let name = d.name.clone();
-        self.transcript.note(now, Lane::Power(name.clone()), why);
+        self.transcript
+            .note(now, Lane::Power(name.clone()), kind, why);
         if let Err(e) = reboot {
-            self.transcript
-                .note(now, Lane::Modem(name), format!("NVM reload failed: {e}"));
+            self.transcript.note(
+                now,
+                Lane::Modem(name),
+                EntryKind::Note,
+                format!("NVM reload failed: {e}"),
+            );
         }
         let off = self.devices[dev]
             .next_off

@@ -33,6 +33,8 @@ use provlab_server::device::core::{
 use provlab_server::domain::service::Notice;
 use provlab_server::domain::{Service, Timestamp};
 
+use super::transcript::EntryKind;
+
 use super::link::{Endpoint, ForcedAnswer, LinkFaults};
 
 /// The service side of one device's DTLS session: the device it authenticated as and the
@@ -50,8 +52,9 @@ pub struct Served {
     pub summary: String,
     /// Records delivered (decoded), for the transcript and the records log.
     pub records: Vec<Command>,
-    /// Lines worth noting on the service lane (rule applied, redelivery, fault fired …).
-    pub notes: Vec<String>,
+    /// Lines worth noting on the service lane (rule applied, redelivery, fault fired …),
+    /// each with its transcript kind (a forced answer is a [`EntryKind::Fault`]).
+    pub notes: Vec<(EntryKind, String)>,
 }
 
 impl Served {
@@ -158,7 +161,9 @@ impl Served {
                     format!("{code} Content, empty (no commands)"),
                 );
                 served.notes = notes(&notices);
-                served.notes.push(format!("no commands ({reason:?})"));
+                served
+                    .notes
+                    .push((EntryKind::Note, format!("no commands ({reason:?})")));
                 served
             }
             Answer::Recorded(report) => Served::coap(
@@ -232,12 +237,12 @@ impl Served {
                     body: Vec::new(),
                 }),
                 format!("{http} (injected)"),
-                format!("fault: answer {http}"),
+                format!("answer {http}"),
             ),
             ForcedAnswer::Status { coap: code, .. } => (
                 Input::Coap(CoapResponse::code(code)),
                 format!("{code} (injected)"),
-                format!("fault: answer {code}"),
+                format!("answer {code}"),
             ),
             ForcedAnswer::Close => (
                 Input::TransportFailed(TransportFailure::Closed),
@@ -246,28 +251,31 @@ impl Served {
                 } else {
                     "connection closed, no response (injected)".to_owned()
                 },
-                "fault: service closes the connection (injected)".to_owned(),
+                "service closes the connection (injected)".to_owned(),
             ),
             ForcedAnswer::Silence | ForcedAnswer::Lost => (
                 Input::TransportFailed(TransportFailure::Timeout),
                 "no answer (injected)".to_owned(),
-                "fault: service stays silent (injected)".to_owned(),
+                "service stays silent (injected)".to_owned(),
             ),
         };
         Served {
             input,
             summary,
             records: Vec::new(),
-            notes: vec![note],
+            notes: vec![(EntryKind::Fault, note)],
         }
     }
 
     /// The real answer, lost on the way back: the service did its work (records delivered,
     /// results recorded), and the device gets nothing, as with a silence.
     fn lost(mut self) -> Self {
-        self.notes.push(format!(
-            "fault: service answers, but the answer is lost (injected): {}",
-            self.summary
+        self.notes.push((
+            EntryKind::Fault,
+            format!(
+                "service answers, but the answer is lost (injected): {}",
+                self.summary
+            ),
         ));
         self.input = Input::TransportFailed(TransportFailure::Timeout);
         self
@@ -281,8 +289,11 @@ impl Served {
 }
 
 /// The notices of a fetch as service-lane notes.
-fn notes(notices: &[Notice]) -> Vec<String> {
-    notices.iter().map(|n| format!("{n:?}")).collect()
+fn notes(notices: &[Notice]) -> Vec<(EntryKind, String)> {
+    notices
+        .iter()
+        .map(|n| (EntryKind::Note, format!("{n:?}")))
+        .collect()
 }
 
 /// The client's code for a core code.
@@ -443,7 +454,7 @@ mod tests {
                 body: Vec::new()
             })
         );
-        assert_eq!(http.notes, ["fault: answer 503"]);
+        assert_eq!(http.notes, [(EntryKind::Fault, "answer 503".to_owned())]);
         let coap = Served::forced(status, true);
         assert_eq!(
             coap.input,
@@ -458,11 +469,20 @@ mod tests {
             assert!(!closed.is_silence());
             assert_eq!(
                 closed.notes,
-                ["fault: service closes the connection (injected)"]
+                [(
+                    EntryKind::Fault,
+                    "service closes the connection (injected)".to_owned()
+                )]
             );
             let silent = Served::forced(ForcedAnswer::Silence, over_coap);
             assert!(silent.is_silence());
-            assert_eq!(silent.notes, ["fault: service stays silent (injected)"]);
+            assert_eq!(
+                silent.notes,
+                [(
+                    EntryKind::Fault,
+                    "service stays silent (injected)".to_owned()
+                )]
+            );
         }
         assert!(!http.is_silence());
     }

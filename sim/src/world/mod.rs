@@ -40,7 +40,8 @@
 //! * `owner`, `observe`: owner operations and observation APIs on [`World`].
 //! * `power`: power cuts armed at points of the client's work, and cuts in the middle of
 //!   a modem NVM write (which step, what survives: drawn from the seed).
-//! * [`transcript`]: the transcript and its renderings.
+//! * [`transcript`]: the world's recording of the harness transcript (kinds given where
+//!   entries are made, long texts abbreviated).
 //!
 //! # Time
 //!
@@ -78,7 +79,8 @@ pub use link::{
     RetransmitPolicy, ServiceFault,
 };
 pub use observe::credential_type_name;
-pub use transcript::{Entry, Lane, Transcript};
+use transcript::Record as _;
+pub use transcript::{Entry, EntryKind, Lane, Transcript};
 
 use agenda::Agenda;
 use device::Device;
@@ -190,7 +192,6 @@ impl World {
             self.config.attach_delay,
         )?;
         self.host.register(device.modem.identity());
-        self.transcript.add_device(&device.name);
         self.devices.push(device);
         self.power_on(index);
         Ok(DeviceId(index))
@@ -210,8 +211,12 @@ impl World {
         let dev = self.check(device)?;
         let now = self.now_ms;
         let name = self.devices[dev].name.clone();
-        self.transcript
-            .note(now, Lane::App(name.clone()), "shell: nrf_provisioning now");
+        self.transcript.note(
+            now,
+            Lane::App(name.clone()),
+            EntryKind::Note,
+            "shell: nrf_provisioning now",
+        );
         let d = &mut self.devices[dev];
         match d.client.as_mut() {
             Some(client) if client.is_initialized() => {
@@ -263,7 +268,7 @@ impl World {
     /// from the stored settings.
     pub fn power_cycle(&mut self, device: DeviceId) -> Result<(), WorldError> {
         let dev = self.check(device)?;
-        self.cut_power(dev, "power cycle");
+        self.cut_power(dev, EntryKind::Fault, "power cycle");
         Ok(())
     }
 
@@ -276,7 +281,7 @@ impl World {
     ) -> Result<(), WorldError> {
         let dev = self.check(device)?;
         self.devices[dev].next_off = Some(off_for);
-        self.cut_power(dev, "power cycle");
+        self.cut_power(dev, EntryKind::Fault, "power cycle");
         Ok(())
     }
 
@@ -299,7 +304,8 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
-            format!("fault: device clocks jump {direction} {by:?}"),
+            EntryKind::Fault,
+            format!("device clocks jump {direction} {by:?}"),
         );
     }
 
@@ -309,11 +315,12 @@ impl World {
         let name = self.devices[dev].name.clone();
         self.devices[dev].modem.set_network_time(present);
         let text = if present {
-            "fault: network time back"
+            "network time back"
         } else {
-            "fault: network time absent"
+            "network time absent"
         };
-        self.transcript.note(self.now_ms, Lane::Modem(name), text);
+        self.transcript
+            .note(self.now_ms, Lane::Modem(name), EntryKind::Fault, text);
         Ok(())
     }
 
@@ -340,7 +347,7 @@ impl World {
                 if off_for.is_some() {
                     self.devices[dev].next_off = off_for;
                 }
-                self.cut_power(dev, "power cut");
+                self.cut_power(dev, EntryKind::Fault, "power cut");
             }
             PowerCutPoint::After(delay) => {
                 if off_for.is_some() {
@@ -388,6 +395,12 @@ impl World {
     /// The transcript so far.
     pub fn transcript(&self) -> &Transcript {
         &self.transcript
+    }
+
+    /// Appends an entry made outside the world, as it is (the simulation backend's owner
+    /// actions, which call the service directly), so that it sits among the world's own.
+    pub fn record(&mut self, entry: Entry) {
+        self.transcript.push(entry);
     }
 
     /// The device index, if it exists.
@@ -458,7 +471,7 @@ impl World {
             }
             Due::PowerCut { dev, boot } => {
                 if self.live(dev, boot) {
-                    self.cut_power(dev, "power cut");
+                    self.cut_power(dev, EntryKind::Fault, "power cut");
                 }
             }
             Due::PowerOn { dev, boot } => {

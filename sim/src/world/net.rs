@@ -26,7 +26,7 @@ use provlab_server::device::core::Route;
 
 use super::endpoint::{coap_route, http_route, serve_coap, serve_http, CoapSession, Served};
 use super::link::RetransmitPolicy;
-use super::transcript::Lane;
+use super::transcript::{EntryKind, Lane, Record as _};
 use super::{duration_ms, Due, World};
 use crate::modem::credentials::TYPE_ROOT_CA;
 use crate::modem::CredKey;
@@ -140,8 +140,12 @@ impl World {
         } else {
             return false;
         };
-        self.transcript
-            .note(self.now_ms, Lane::Link, format!("dropped ({why}): {what}"));
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            EntryKind::Fault,
+            format!("dropped ({why}): {what}"),
+        );
         true
     }
 
@@ -159,6 +163,7 @@ impl World {
             self.transcript.note(
                 self.now_ms,
                 Lane::Link,
+                EntryKind::Note,
                 format!("retransmit #{attempt}: {label}"),
             );
         }
@@ -182,6 +187,7 @@ impl World {
                 self.transcript.note(
                     self.now_ms,
                     Lane::Service,
+                    EntryKind::Note,
                     format!(
                         "duplicate {label} (attempt {attempt}): no answer reaches the device (injected)"
                     ),
@@ -192,6 +198,7 @@ impl World {
                 self.transcript.note(
                     self.now_ms,
                     Lane::Service,
+                    EntryKind::Note,
                     format!("duplicate {label} (attempt {attempt}): stored answer resent"),
                 );
                 input
@@ -200,14 +207,15 @@ impl World {
                 let kind = ex.kind.clone();
                 let served = self.serve(dev, &kind);
                 let now = self.now_ms;
-                for note in &served.notes {
-                    self.transcript.note(now, Lane::Service, note);
+                for (kind, note) in &served.notes {
+                    self.transcript.note(now, Lane::Service, *kind, note);
                 }
                 if !served.is_silence() {
                     self.transcript.message(
                         now,
                         Lane::Service,
                         client_lane.clone(),
+                        EntryKind::Response,
                         &served.summary,
                     );
                 }
@@ -220,6 +228,7 @@ impl World {
                         now,
                         Lane::Service,
                         client_lane.clone(),
+                        EntryKind::Response,
                         format!("  record {command}"),
                     );
                     self.devices[dev].records.push(Exchanged::Delivered {
@@ -369,6 +378,7 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
+            EntryKind::Note,
             format!("gave up: {label} unanswered after {tries} transmissions"),
         );
         self.feed(dev, Input::TransportFailed(TransportFailure::Timeout));

@@ -10,7 +10,7 @@ use provlab_server::domain::{
 use super::device::DeviceId;
 use super::error::WorldError;
 use super::link::{DeviceLink, HandshakeFault, LinkFaults, Partition, ServiceFault};
-use super::transcript::Lane;
+use super::transcript::{EntryKind, Lane, Record as _, OWNER};
 use super::World;
 use crate::modem::Faults;
 
@@ -50,15 +50,25 @@ impl World {
     ) -> Result<T, WorldError> {
         let now = self.service_now();
         let key = self.host.owner_key.clone();
-        self.transcript
-            .message(self.now_ms, Lane::Owner, Lane::Service, label);
+        self.transcript.message(
+            self.now_ms,
+            Lane::Owner(OWNER.to_owned()),
+            Lane::Service,
+            EntryKind::Request,
+            label,
+        );
         let result = op(&mut self.host.service, now, &key);
         let answer = match &result {
             Ok(_) => "ok".to_owned(),
             Err(e) => format!("{} {e}", e.http_status()),
         };
-        self.transcript
-            .message(self.now_ms, Lane::Service, Lane::Owner, answer);
+        self.transcript.message(
+            self.now_ms,
+            Lane::Service,
+            Lane::Owner(OWNER.to_owned()),
+            EntryKind::Response,
+            answer,
+        );
         result.map_err(|e| WorldError::Service(e.to_string()))
     }
 
@@ -80,6 +90,7 @@ impl World {
             now,
             Lane::App(name.clone()),
             Lane::Modem(name.clone()),
+            EntryKind::Request,
             "AT%ATTESTTOKEN",
         );
         let now_unix = self.now_unix();
@@ -90,6 +101,7 @@ impl World {
             now,
             Lane::Modem(name.clone()),
             Lane::App(name.clone()),
+            EntryKind::Response,
             &reply.text,
         );
         let token = reply
@@ -208,8 +220,12 @@ impl World {
 
     /// Sets the datagram/segment loss rate (0 to 1).
     pub fn set_loss_rate(&mut self, rate: f64) {
-        self.transcript
-            .note(self.now_ms, Lane::Link, format!("fault: loss rate {rate}"));
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            EntryKind::Fault,
+            format!("loss rate {rate}"),
+        );
         self.faults.loss_rate = rate;
     }
 
@@ -218,7 +234,8 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
-            format!("fault: extra latency {latency:?} jitter {jitter:?}"),
+            EntryKind::Fault,
+            format!("extra latency {latency:?} jitter {jitter:?}"),
         );
         self.faults.extra_latency = latency;
         self.faults.extra_jitter = jitter;
@@ -249,7 +266,8 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
-            format!("fault: {name}: {}", parts.join(", ")),
+            EntryKind::Fault,
+            format!("{name}: {}", parts.join(", ")),
         );
         let own = self.faults.devices.entry(dev).or_default();
         own.loss_rate = own.loss_rate.max(link.loss_rate);
@@ -266,8 +284,12 @@ impl World {
         let dev = self.check(device)?;
         let name = self.devices[dev].name.clone();
         if self.faults.devices.remove(&dev).is_some() {
-            self.transcript
-                .note(self.now_ms, Lane::Link, format!("fault off: {name}'s link"));
+            self.transcript.note(
+                self.now_ms,
+                Lane::Link,
+                EntryKind::Note,
+                format!("fault off: {name}'s link"),
+            );
         }
         Ok(())
     }
@@ -278,7 +300,8 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
-            format!("fault: partition for {duration:?}"),
+            EntryKind::Fault,
+            format!("partition for {duration:?}"),
         );
         self.faults.partitions.push(Partition {
             from,
@@ -291,8 +314,9 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
+            EntryKind::Fault,
             format!(
-                "fault: service {} to {}{:?} ({})",
+                "service {} to {}{:?} ({})",
                 fault.answer,
                 fault
                     .firing
@@ -313,6 +337,7 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
+            EntryKind::Note,
             format!(
                 "fault off: service {} to {:?}",
                 fault.answer, fault.endpoint
@@ -326,7 +351,8 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
-            format!("fault: handshake failure {}", if on { "on" } else { "off" }),
+            EntryKind::Fault,
+            format!("handshake failure {}", if on { "on" } else { "off" }),
         );
         if on {
             self.faults.handshake.push(HandshakeFault::every());
@@ -341,10 +367,8 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
-            format!(
-                "fault: handshakes fail ({})",
-                fault.firing.describe("handshake")
-            ),
+            EntryKind::Fault,
+            format!("handshakes fail ({})", fault.firing.describe("handshake")),
         );
         self.faults.handshake.push(fault);
     }
@@ -355,6 +379,7 @@ impl World {
         self.transcript.note(
             self.now_ms,
             Lane::Link,
+            EntryKind::Note,
             format!(
                 "fault off: handshakes fail ({})",
                 fault.firing.describe("handshake")
@@ -365,8 +390,12 @@ impl World {
 
     /// Removes every link fault.
     pub fn clear_link_faults(&mut self) {
-        self.transcript
-            .note(self.now_ms, Lane::Link, "fault: all link faults cleared");
+        self.transcript.note(
+            self.now_ms,
+            Lane::Link,
+            EntryKind::Fault,
+            "all link faults cleared",
+        );
         self.faults = LinkFaults::default();
     }
 

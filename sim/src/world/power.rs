@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use super::device::{ArmedCut, PowerCutPoint, MODEM_NVM_PATH};
 use super::seeds::{derive, WorldRng};
-use super::transcript::Lane;
+use super::transcript::{EntryKind, Lane, Record as _};
 use super::World;
 use crate::modem::nvm::{atomic_write, CrashMode, MemFs, NvmFs, WriteStep};
 
@@ -79,7 +79,7 @@ impl World {
         if cut.off_for.is_some() {
             self.devices[dev].next_off = cut.off_for;
         }
-        self.cut_power(dev, why);
+        self.cut_power(dev, EntryKind::Fault, why);
     }
 
     /// Power goes during the NVM write the modem just made (the flash was `before` it): see
@@ -97,16 +97,22 @@ impl World {
                 let torn = torn_write(before, fs.contents(Path::new(MODEM_NVM_PATH)), &mut rng);
                 *fs = torn.flash;
                 vec![
-                    format!("power cut during the modem NVM write, {}", torn.cut),
-                    torn.outcome,
+                    (
+                        EntryKind::Fault,
+                        format!("power cut during the modem NVM write, {}", torn.cut),
+                    ),
+                    (EntryKind::Note, torn.outcome),
                 ]
             }
-            Err(_) => vec!["power cut during the modem NVM write (flash lock poisoned)".to_owned()],
+            Err(_) => vec![(
+                EntryKind::Fault,
+                "power cut during the modem NVM write (flash lock poisoned)".to_owned(),
+            )],
         };
         let name = self.devices[dev].name.clone();
-        for note in notes {
+        for (kind, note) in notes {
             self.transcript
-                .note(self.now_ms, Lane::Modem(name.clone()), note);
+                .note(self.now_ms, Lane::Modem(name.clone()), kind, note);
         }
         self.fire_cut(dev, cut, "power cut during an NVM write");
     }

@@ -1,212 +1,53 @@
-//! The transcript: every observable message of a run, in order, with virtual timestamps
-//! and lanes, rendered as stable text ([`Transcript::to_text`]) or as a Mermaid sequence
-//! diagram ([`Transcript::to_mermaid`]).
+//! The world's transcript: every observable message of a run, in order, with virtual
+//! timestamps, lanes and kinds, recorded as the harness's
+//! [`Transcript`](provlab_harness::Transcript) (the one transcript model, with its text and
+//! Mermaid renderings). Each entry's kind is given where the world makes the entry; the
+//! world only adds its abbreviation of long texts ([`abbreviate`]).
 
-use std::fmt;
 use std::fmt::Write as _;
 
 use sha2::{Digest as _, Sha256};
+
+pub use provlab_harness::transcript::{Entry, EntryKind, Lane, Transcript};
 
 /// Longest text kept verbatim in an entry; longer texts are abbreviated
 /// ([`abbreviate`]).
 pub const MAX_TEXT: usize = 200;
 
-/// Who sends or notes something.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Lane {
-    /// The service's owner (REST operations).
-    Owner,
-    /// The provisioning service.
-    Service,
-    /// The network between devices and the service (faults).
-    Link,
-    /// A device's provisioning client.
-    Client(String),
-    /// A device's board application (the sample firmware's glue).
-    App(String),
-    /// A device's modem.
-    Modem(String),
-    /// A device's power supply.
-    Power(String),
+/// The owner lane's name for the world's own owner operations ([`World::owner`]).
+///
+/// [`World::owner`]: super::World::owner
+pub const OWNER: &str = "owner";
+
+/// Recording into a transcript the way the world does: texts escaped and abbreviated.
+pub(crate) trait Record {
+    /// Records a message from one lane to another.
+    fn message(&mut self, at_ms: u64, from: Lane, to: Lane, kind: EntryKind, text: impl AsRef<str>);
+
+    /// Records something that happened on one lane (a note, a fault, an event).
+    fn note(&mut self, at_ms: u64, lane: Lane, kind: EntryKind, text: impl AsRef<str>);
 }
 
-impl fmt::Display for Lane {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Lane::Owner => f.write_str("owner"),
-            Lane::Service => f.write_str("service"),
-            Lane::Link => f.write_str("link"),
-            Lane::Client(d) => write!(f, "{d}.client"),
-            Lane::App(d) => write!(f, "{d}.app"),
-            Lane::Modem(d) => write!(f, "{d}.modem"),
-            Lane::Power(d) => write!(f, "{d}.power"),
-        }
-    }
-}
-
-impl Lane {
-    /// The Mermaid participant this lane is drawn on (the app and power lanes share the
-    /// client's participant; the link is drawn on the service).
-    fn participant(&self) -> String {
-        match self {
-            Lane::Owner => "owner".to_owned(),
-            Lane::Service | Lane::Link => "service".to_owned(),
-            Lane::Client(d) | Lane::App(d) | Lane::Power(d) => format!("{}_client", ident(d)),
-            Lane::Modem(d) => format!("{}_modem", ident(d)),
-        }
-    }
-}
-
-/// One transcript line: a message from one lane to another, or a note on one lane.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Virtual time in milliseconds.
-    pub at_ms: u64,
-    /// The sender (or the lane a note is about).
-    pub from: Lane,
-    /// The receiver; `None` for a note.
-    pub to: Option<Lane>,
-    /// What was said, already abbreviated.
-    pub text: String,
-}
-
-impl Entry {
-    /// The entry as one line of [`Transcript::to_text`].
-    pub fn to_line(&self) -> String {
-        let secs = self.at_ms / 1000;
-        let millis = self.at_ms % 1000;
-        let stamp = format!("[{secs:>5}.{millis:03}s]");
-        match &self.to {
-            Some(to) => format!(
-                "{stamp} {:<24} {}",
-                format!("{} -> {to}", self.from),
-                self.text
-            ),
-            None => format!("{stamp} {:<24} {}", self.from.to_string(), self.text),
-        }
-    }
-}
-
-/// Every entry of a run, in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Transcript {
-    entries: Vec<Entry>,
-    devices: Vec<String>,
-}
-
-impl Transcript {
-    /// An empty transcript.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Declares a device (its participants appear in the diagram in declaration order).
-    pub fn add_device(&mut self, name: &str) {
-        if !self.devices.iter().any(|d| d == name) {
-            self.devices.push(name.to_owned());
-        }
-    }
-
-    /// Records a message; the text is abbreviated if long.
-    pub fn message(&mut self, at_ms: u64, from: Lane, to: Lane, text: impl AsRef<str>) {
-        self.entries.push(Entry {
+impl Record for Transcript {
+    fn message(
+        &mut self,
+        at_ms: u64,
+        from: Lane,
+        to: Lane,
+        kind: EntryKind,
+        text: impl AsRef<str>,
+    ) {
+        self.push(Entry::message(
             at_ms,
             from,
-            to: Some(to),
-            text: abbreviate(text.as_ref()),
-        });
+            to,
+            kind,
+            abbreviate(text.as_ref()),
+        ));
     }
 
-    /// Records a note on a lane; the text is abbreviated if long.
-    pub fn note(&mut self, at_ms: u64, lane: Lane, text: impl AsRef<str>) {
-        self.entries.push(Entry {
-            at_ms,
-            from: lane,
-            to: None,
-            text: abbreviate(text.as_ref()),
-        });
-    }
-
-    /// The entries, in order.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
-    }
-
-    /// One line per entry: `[   12.345s] dk1.client -> service  GET /v1/...`.
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        for e in &self.entries {
-            out.push_str(&e.to_line());
-            out.push('\n');
-        }
-        out
-    }
-
-    /// A Mermaid `sequenceDiagram` with the participants owner, service, and each
-    /// device's client and modem; notes for events, faults and power changes.
-    pub fn to_mermaid(&self) -> String {
-        let mut out = String::from("sequenceDiagram\n");
-        out.push_str("    participant owner\n    participant service\n");
-        for d in &self.devices {
-            let id = ident(d);
-            let _ = writeln!(out, "    participant {id}_client as {d}.client");
-            let _ = writeln!(out, "    participant {id}_modem as {d}.modem");
-        }
-        for e in &self.entries {
-            let secs = e.at_ms / 1000;
-            let millis = e.at_ms % 1000;
-            let text = mermaid_text(&format!("{secs}.{millis:03}s {}", prefix(&e.from, &e.text)));
-            match &e.to {
-                Some(to) => {
-                    let (a, b) = (e.from.participant(), to.participant());
-                    if a == b {
-                        let _ = writeln!(out, "    Note over {a}: {text}");
-                    } else {
-                        let _ = writeln!(out, "    {a}->>{b}: {text}");
-                    }
-                }
-                None => {
-                    let _ = writeln!(out, "    Note over {}: {text}", e.from.participant());
-                }
-            }
-        }
-        out
-    }
-}
-
-/// The text with the lane name in front for lanes drawn on another lane's participant.
-fn prefix(lane: &Lane, text: &str) -> String {
-    match lane {
-        Lane::App(_) => format!("app: {text}"),
-        Lane::Power(_) => format!("power: {text}"),
-        Lane::Link => format!("link: {text}"),
-        _ => text.to_owned(),
-    }
-}
-
-/// A Mermaid identifier for a device name.
-fn ident(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
-}
-
-/// Text safe inside a Mermaid message: no `;`, `#` or line breaks, at most 80 characters.
-fn mermaid_text(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| match c {
-            ';' => ',',
-            '#' => '+',
-            '\r' | '\n' => ' ',
-            c => c,
-        })
-        .collect();
-    if cleaned.chars().count() > 80 {
-        let head: String = cleaned.chars().take(77).collect();
-        format!("{head}...")
-    } else {
-        cleaned
+    fn note(&mut self, at_ms: u64, lane: Lane, kind: EntryKind, text: impl AsRef<str>) {
+        self.push(Entry::on(at_ms, lane, kind, abbreviate(text.as_ref())));
     }
 }
 
@@ -249,26 +90,110 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_and_abbreviation() {
+    fn recorded_texts_are_escaped_and_abbreviated() {
         let mut t = Transcript::new();
-        t.add_device("dk1");
         t.message(
             12_345,
             Lane::Client("dk1".into()),
-            Lane::Service,
-            "GET /v1/x",
+            Lane::Modem("dk1".into()),
+            EntryKind::Request,
+            "AT%CCLK?\r\n",
         );
-        t.note(12_346, Lane::Link, "dropped");
-        let text = t.to_text();
-        assert!(text.starts_with("[   12.345s] dk1.client -> service"));
-        assert!(text.contains("GET /v1/x"));
+        t.note(12_346, Lane::Link, EntryKind::Fault, "A".repeat(500));
+        assert_eq!(t.entries[0].text, "AT%CCLK?\\r\\n");
+        assert_eq!(t.entries[0].kind, EntryKind::Request);
+        assert_eq!(t.entries[1].kind, EntryKind::Fault);
+        assert!(t.entries[1].text.contains("500 bytes sha256:"));
+        assert!(t.entries[1].text.chars().count() < MAX_TEXT);
         let long = "A".repeat(500);
-        let short = abbreviate(&long);
-        assert!(short.contains("500 bytes sha256:"));
-        assert_eq!(short, abbreviate(&long));
-        assert_eq!(escape("OK\r\n"), "OK\\r\\n");
-        let m = t.to_mermaid();
-        assert!(m.contains("participant dk1_client as dk1.client"));
-        assert!(m.contains("dk1_client->>service: 12.345s GET /v1/x"));
+        assert_eq!(abbreviate(&long), abbreviate(&long));
+        assert_eq!(abbreviate("short"), "short");
+        assert_eq!(escape("OK\r\n\u{1}"), "OK\\r\\n\\x01");
+    }
+
+    /// A device that boots, is power-cycled, and fetches through a partition.
+    fn eventful_world() -> super::super::World {
+        use std::time::Duration;
+
+        use provlab_server::domain::commands::{CommandRequest, Finished};
+
+        use super::super::{DeviceSpec, World, WorldConfig};
+
+        let mut world = World::new(WorldConfig::new(5)).expect("world");
+        let dk1 = world.add_device(DeviceSpec::new("dk1")).expect("device");
+        world.advance(Duration::from_secs(3));
+        world.power_cycle(dk1).expect("power cycle");
+        world.advance(Duration::from_secs(10));
+        world.claim(dk1, &["lab"]).expect("claim");
+        world
+            .add_command(dk1, CommandRequest::Finished(Finished {}))
+            .expect("command");
+        world.partition_for(Duration::from_secs(5));
+        world.trigger(dk1).expect("trigger");
+        world.advance(Duration::from_secs(120));
+        world
+    }
+
+    #[test]
+    fn kinds_and_lanes_are_set_where_entries_are_made() {
+        let world = eventful_world();
+        let t = world.transcript();
+        let dk1 = |lane: fn(String) -> Lane| lane("dk1".to_owned());
+        let on = |lane: &Lane, kind: EntryKind| -> Vec<&str> {
+            t.entries
+                .iter()
+                .filter(|e| e.from == *lane && e.kind == kind)
+                .map(|e| e.text.as_str())
+                .collect()
+        };
+        assert_eq!(
+            on(&dk1(Lane::Power), EntryKind::Fault),
+            ["power cycle"],
+            "{}",
+            t.to_text()
+        );
+        let power_notes = on(&dk1(Lane::Power), EntryKind::Note);
+        assert_eq!(power_notes, ["power on (boot 1)", "power on (boot 2)"]);
+        assert!(on(&dk1(Lane::App), EntryKind::Note).contains(&"shell: nrf_provisioning now"));
+        assert!(on(&dk1(Lane::App), EntryKind::Request).contains(&"AT+CFUN=1"));
+        let link_faults = on(&Lane::Link, EntryKind::Fault);
+        assert!(link_faults.contains(&"partition for 5s"), "{link_faults:?}");
+        assert!(
+            link_faults
+                .iter()
+                .any(|f| f.starts_with("dropped (partition)")),
+            "{link_faults:?}"
+        );
+        assert!(on(&dk1(Lane::Client), EntryKind::Event).contains(&"DONE"));
+        // The kind says it; no text repeats it.
+        assert!(t.entries.iter().all(|e| !e.text.starts_with("fault:")));
+        assert!(t.entries.iter().all(|e| !e.text.starts_with("event ")));
+    }
+
+    #[test]
+    fn the_world_renders_app_and_power_on_participants_of_their_own() {
+        let world = eventful_world();
+        let mermaid = world.transcript().to_mermaid();
+        for participant in [
+            "participant link as link",
+            "participant dk1_app as dk1.app",
+            "participant dk1_power as dk1.power",
+        ] {
+            assert!(mermaid.contains(participant), "{mermaid}");
+        }
+        assert!(mermaid.contains("Note over dk1_power: 0.000s power on (boot 1)"));
+        assert!(mermaid.contains("dk1_app->>dk1_modem:"), "{mermaid}");
+        assert!(mermaid.contains("fault: power cycle"), "{mermaid}");
+        // The text form keeps them on the client's line.
+        let text = world.transcript().to_text();
+        assert!(
+            text.contains("dk1.client  power: power on (boot 1)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("dk1.client  fault: power: power cycle"),
+            "{text}"
+        );
+        assert!(!text.contains("dk1.app"), "{text}");
     }
 }

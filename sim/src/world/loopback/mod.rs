@@ -55,7 +55,7 @@ use super::error::WorldError;
 use super::link::{Endpoint, ForcedAnswer};
 use super::net::{exchange_log, ExKind, Exchange};
 use super::seeds::derive;
-use super::transcript::Lane;
+use super::transcript::{EntryKind, Lane, Record as _};
 use super::{Due, World};
 use crate::modem::credentials::TYPE_ROOT_CA;
 use crate::modem::CredKey;
@@ -310,7 +310,8 @@ impl World {
                 self.transcript.note(
                     self.now_ms,
                     Lane::Service,
-                    format!("fault: service {answer} (armed on the real endpoint)"),
+                    EntryKind::Fault,
+                    format!("service {answer} (armed on the real endpoint)"),
                 );
                 lb.app.forced_replies().arm(route(endpoint), reply(answer));
             }
@@ -320,7 +321,8 @@ impl World {
             self.transcript.note(
                 self.now_ms,
                 Lane::Link,
-                "fault: the device verifies the service against a decoy CA",
+                EntryKind::Fault,
+                "the device verifies the service against a decoy CA",
             );
             Some(lb.decoy.clone())
         } else {
@@ -349,6 +351,7 @@ impl World {
             self.transcript.note(
                 self.now_ms,
                 Lane::Link,
+                EntryKind::Fault,
                 format!(
                     "dropped ({}): {dropped} datagram(s) of the {what}; the real exchange took {} ms ({virtual_ms} ms virtual)",
                     if partitioned { "partition" } else { "loss" },
@@ -367,6 +370,7 @@ impl World {
                     self.transcript.note(
                         self.now_ms,
                         Lane::Link,
+                        EntryKind::Note,
                         "the service answered, but every answer was lost: the device times out",
                     );
                     input = Input::TransportFailed(TransportFailure::Timeout);
@@ -390,6 +394,7 @@ impl World {
                 self.transcript.note(
                     self.now_ms,
                     Lane::Link,
+                    EntryKind::Note,
                     format!("retransmit #{attempt}: HTTPS request"),
                 );
             }
@@ -482,8 +487,13 @@ impl World {
             ),
             other => (format!("{other:?}"), None),
         };
-        self.transcript
-            .message(now, Lane::Service, client_lane.clone(), &summary);
+        self.transcript.message(
+            now,
+            Lane::Service,
+            client_lane.clone(),
+            EntryKind::Response,
+            &summary,
+        );
         // Commands delivered: a whole HTTP body, or a CoAP body once its last block is in.
         let mut records: Vec<Command> = Vec::new();
         let mut patch: Option<usize> = None;
@@ -539,6 +549,7 @@ impl World {
                 now,
                 Lane::Service,
                 client_lane.clone(),
+                EntryKind::Response,
                 format!("  record {command}"),
             );
             self.devices[dev].records.push(Exchanged::Delivered {
@@ -557,6 +568,7 @@ impl World {
                 self.transcript.note(
                     now,
                     Lane::Service,
+                    EntryKind::Note,
                     format!("fetched body does not decode: {e}"),
                 );
                 Vec::new()
