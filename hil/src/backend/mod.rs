@@ -469,6 +469,20 @@ impl HilBackend {
                         EntryKind::Note,
                         "booted",
                     )),
+                    BoardOutput::Request(text) => run.transcript.push(Entry::message(
+                        now,
+                        lane.clone(),
+                        Lane::Service,
+                        EntryKind::Request,
+                        text,
+                    )),
+                    BoardOutput::Answer(text) => run.transcript.push(Entry::message(
+                        now,
+                        Lane::Service,
+                        lane.clone(),
+                        EntryKind::Response,
+                        text,
+                    )),
                     BoardOutput::Line(line) => run.transcript.push(Entry::on(
                         now,
                         lane.clone(),
