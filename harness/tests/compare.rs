@@ -318,3 +318,31 @@ fn renderings_are_deterministic_and_name_the_drift() {
     assert!(html.contains("class=\"d\""));
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
 }
+
+#[test]
+fn what_comes_after_the_timeline_is_not_compared() {
+    // A simulation stops when the last step's condition holds; a board goes on printing
+    // while the expectations are checked.
+    let mut a = happy(6600, false, KEYGEN);
+    a.entries.retain(|e| e.text != "DONE" && e.text != "STOP");
+    a.push(Entry::on(
+        6500,
+        Lane::Runner,
+        EntryKind::Note,
+        "[[expect]] #1 · checking",
+    ));
+    let mut b = a.clone();
+    event(&mut b, 6600, "DONE");
+    event(&mut b, 6600, "STOP");
+    let report = compare(&a, &b, &options());
+    assert_eq!(
+        report.verdict,
+        Verdict::NoDrift,
+        "{}",
+        render::text(&report)
+    );
+    assert_eq!((report.a.after_timeline, report.b.after_timeline), (1, 3));
+    assert!(
+        render::text(&report).contains("after the timeline, not compared: 1 entries in A, 3 in B")
+    );
+}

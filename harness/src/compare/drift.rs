@@ -154,6 +154,8 @@ pub struct Side {
     pub label: String,
     /// Its transcript's entries.
     pub entries: usize,
+    /// Entries after the end of the scenario's timeline, not compared.
+    pub after_timeline: usize,
     /// Its protocol events.
     pub events: usize,
 }

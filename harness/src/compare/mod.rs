@@ -8,6 +8,8 @@
 //! 1. [`normalise`] turns each transcript into protocol events (client events, device
 //!    requests with their answers and records, AT commands and results, owner calls,
 //!    service notes, faults), each with a key free of times, ids and era wording.
+//!    Only the scenario's timeline is compared: what a backend recorded while the
+//!    expectations were checked is left out.
 //! 2. Categories only one side shows (a HIL transcript has no AT commands) are left out and
 //!    listed as not compared.
 //! 3. Within each stream (a device, or `owner`) and category, the keys are aligned with a
@@ -132,11 +134,13 @@ pub fn compare(a: &Transcript, b: &Transcript, options: &CompareOptions) -> Drif
         a: Side {
             label: options.a_label.clone(),
             entries: a.entries.len(),
+            after_timeline: a.entries.len().saturating_sub(normalise::timeline_end(a)),
             events: events_a.len(),
         },
         b: Side {
             label: options.b_label.clone(),
             entries: b.entries.len(),
+            after_timeline: b.entries.len().saturating_sub(normalise::timeline_end(b)),
             events: events_b.len(),
         },
         time_tolerance: options.time_tolerance,

@@ -11,7 +11,12 @@
 //! | `service` | what the service did for a device (a lab service's log, or implied by the simulation's answers) | `delivered`, `recorded` | the record count |
 //! | `fault` | a fault that fired | its text | — |
 //!
-//! Runner notes, console lines and backend remarks are left out.
+//! Runner notes, console lines and backend remarks are left out, and so is everything after
+//! the end of the scenario's timeline (the runner's first `[[expect]] #N · checking`,
+//! `timeline stopped …`, `passed` or `failed: …` note): a simulation stops at the virtual
+//! instant the last step's condition holds, while a board goes on printing while the
+//! expectations are checked, so what comes after says when each backend stopped looking,
+//! not how the device behaved.
 
 use serde::Serialize;
 
@@ -94,9 +99,28 @@ pub struct ProtocolEvent {
 /// The stream name of team members' calls.
 pub const OWNER_STREAM: &str = "owner";
 
-/// The protocol events of a transcript, in transcript order.
+/// The index of the first entry after the scenario's timeline (see the module notes); the
+/// number of entries when the transcript has no such runner note (a console log).
+pub fn timeline_end(transcript: &Transcript) -> usize {
+    transcript
+        .entries
+        .iter()
+        .position(|e| {
+            e.from == Lane::Runner && e.kind == EntryKind::Note && {
+                let t = e.text.as_str();
+                t.starts_with("[[expect]]") && t.ends_with("checking")
+                    || t.starts_with("timeline stopped")
+                    || t == "passed"
+                    || t.starts_with("failed: ")
+            }
+        })
+        .unwrap_or(transcript.entries.len())
+}
+
+/// The protocol events of a transcript's timeline, in transcript order.
 pub fn normalise(transcript: &Transcript) -> Vec<ProtocolEvent> {
-    let entries = &transcript.entries;
+    let end = timeline_end(transcript);
+    let entries = transcript.entries.get(..end).unwrap_or(&transcript.entries);
     let mut out: Vec<ProtocolEvent> = Vec::new();
     // The open request of each (from, to) lane pair, by its index in `out`.
     let mut open: Vec<(Lane, Lane, usize)> = Vec::new();

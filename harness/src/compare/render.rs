@@ -52,12 +52,20 @@ pub fn text(report: &DriftReport) -> String {
         let _ = write!(line, " · not compared: {}", parts.join(", "));
     }
     let _ = writeln!(out, "{line}");
-    let _ = writeln!(
+    let _ = write!(
         out,
         "timing: ratio above {} between gaps over {} (events and requests)",
         report.time_tolerance,
         at(report.min_gap_ms)
     );
+    if report.a.after_timeline + report.b.after_timeline > 0 {
+        let _ = write!(
+            out,
+            " · after the timeline, not compared: {} entries in A, {} in B",
+            report.a.after_timeline, report.b.after_timeline
+        );
+    }
+    out.push('\n');
     for drift in &report.drifts {
         let _ = writeln!(out, "  {:<17} {}", drift.kind.label(), drift.message);
     }
