@@ -58,7 +58,7 @@ struct Input {
 
 /// Runs `provlab compare`.
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
-    if !(args.time_tolerance >= 1.0) {
+    if args.time_tolerance.is_nan() || args.time_tolerance < 1.0 {
         eprintln!("provlab compare: --time-tolerance must be at least 1.0");
         return Ok(ExitCode::from(2));
     }

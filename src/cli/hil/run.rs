@@ -276,6 +276,9 @@ fn run_id() -> String {
     format!("{secs}-{}", std::process::id())
 }
 
+/// A scenario's drift report and where its text was written, or why there is none.
+type Compared = Result<(DriftReport, PathBuf), String>;
+
 /// `--compare-sim`: each scenario's board run against the same scenario and seed in
 /// simulation (in memory), as drift reports.
 struct CompareSim {
@@ -286,7 +289,7 @@ struct CompareSim {
     time_tolerance: f64,
     min_gap_ms: u64,
     /// By scenario name: the report's summary and where it was written, or why not.
-    outcomes: Mutex<BTreeMap<String, Result<(DriftReport, PathBuf), String>>>,
+    outcomes: Mutex<BTreeMap<String, Compared>>,
 }
 
 impl CompareSim {
