@@ -25,7 +25,7 @@ pub struct SavedTranscript {
 }
 
 impl SavedTranscript {
-    /// The transcript of `result`'s run, with the run's names.
+    /// A run's transcript with its scenario, seed and backend.
     pub fn of(scenario: &str, seed: u64, backend: &str, transcript: &Transcript) -> Self {
         SavedTranscript {
             scenario: Some(scenario.to_owned()),

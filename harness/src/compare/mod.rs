@@ -5,7 +5,7 @@
 //! Sans-IO and deterministic: [`compare`] takes two [`Transcript`]s and returns a
 //! [`DriftReport`]; the renderers turn that into text, JSON or a self-contained HTML page.
 //!
-//! 1. [`normalise`] turns each transcript into protocol events (client events, device
+//! 1. [`normalise()`] turns each transcript into protocol events (client events, device
 //!    requests with their answers and records, AT commands and results, owner calls,
 //!    service notes, faults), each with a key free of times, ids and era wording.
 //!    Only the scenario's timeline is compared: what a backend recorded while the
