@@ -346,3 +346,32 @@ fn what_comes_after_the_timeline_is_not_compared() {
         render::text(&report).contains("after the timeline, not compared: 1 entries in A, 3 in B")
     );
 }
+
+#[test]
+fn events_after_the_other_run_stopped_at_a_met_condition_are_not_drift() {
+    // A stops the instant its last wait_until holds (after the report); B's last poll read
+    // DONE and STOP too.
+    let mut a = happy(6600, false, KEYGEN);
+    a.entries.retain(|e| e.text != "DONE" && e.text != "STOP");
+    a.push(Entry::on(
+        6500,
+        Lane::Runner,
+        EntryKind::Note,
+        "step 2 (wait_until) met at t=6.500s",
+    ));
+    let b = happy(6600, false, KEYGEN);
+    let report = compare(&a, &b, &options());
+    let text = render::text(&report);
+    assert_eq!(report.verdict, Verdict::NoDrift, "{text}");
+    assert_eq!(report.b.beyond_other_end, 2);
+    assert!(
+        text.contains(
+            "beyond the other run's end, not compared: dk1 event `DONE` (B), dk1 event `STOP` (B)"
+        ),
+        "{text}"
+    );
+    // Without the met condition, the same difference is drift.
+    a.entries.pop();
+    assert_eq!(compare(&a, &b, &options()).count(DriftKind::Missing), 0);
+    assert_eq!(compare(&a, &b, &options()).count(DriftKind::Extra), 2);
+}

@@ -124,6 +124,9 @@ pub struct Row {
     /// The drifts of this row (by kind).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub drifts: Vec<DriftKind>,
+    /// An event of one side after the other run's end (see `Side::beyond_other_end`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub beyond_end: bool,
 }
 
 /// A category only one side shows (the other backend cannot see it), so not compared.
@@ -156,6 +159,10 @@ pub struct Side {
     pub entries: usize,
     /// Entries after the end of the scenario's timeline, not compared.
     pub after_timeline: usize,
+    /// Events after the other run's end: in their stream, after the last event both runs
+    /// have, when the other run has nothing after it (it stopped looking sooner). Shown, not
+    /// counted as drift.
+    pub beyond_other_end: usize,
     /// Its protocol events.
     pub events: usize,
 }

@@ -107,22 +107,38 @@ pub fn compare(a: &Transcript, b: &Transcript, options: &CompareOptions) -> Drif
                 .push(j);
         }
     }
-    let mut drifts = Vec::new();
-    let mut rows = Vec::new();
-    for ((stream, category), (ia, ib)) in &groups {
-        let group = Group {
-            stream,
-            category: *category,
-            a: ia
+    let groups: Vec<Group<'_>> = groups
+        .iter()
+        .map(|((stream, category), (ia, ib))| {
+            let a: Vec<(usize, &ProtocolEvent)> = ia
                 .iter()
                 .filter_map(|&i| events_a.get(i).map(|e| (i, e)))
-                .collect(),
-            b: ib
+                .collect();
+            let b: Vec<(usize, &ProtocolEvent)> = ib
                 .iter()
                 .filter_map(|&j| events_b.get(j).map(|e| (j, e)))
-                .collect(),
-        };
-        group.compare(options, &mut drifts, &mut rows);
+                .collect();
+            let keys_a: Vec<&str> = a.iter().map(|(_, e)| e.key.as_str()).collect();
+            let keys_b: Vec<&str> = b.iter().map(|(_, e)| e.key.as_str()).collect();
+            let pairs = align::align(&keys_a, &keys_b);
+            Group {
+                stream,
+                category: *category,
+                a,
+                b,
+                pairs,
+            }
+        })
+        .collect();
+    let tails = Tails::of(
+        &groups,
+        normalise::stopped_when_met(a),
+        normalise::stopped_when_met(b),
+    );
+    let mut drifts = Vec::new();
+    let mut rows = Vec::new();
+    for group in &groups {
+        group.compare(options, &tails, &mut drifts, &mut rows);
     }
     let verdict = if drifts.is_empty() {
         Verdict::NoDrift
@@ -135,12 +151,14 @@ pub fn compare(a: &Transcript, b: &Transcript, options: &CompareOptions) -> Drif
             label: options.a_label.clone(),
             entries: a.entries.len(),
             after_timeline: a.entries.len().saturating_sub(normalise::timeline_end(a)),
+            beyond_other_end: tails.a.len(),
             events: events_a.len(),
         },
         b: Side {
             label: options.b_label.clone(),
             entries: b.entries.len(),
             after_timeline: b.entries.len().saturating_sub(normalise::timeline_end(b)),
+            beyond_other_end: tails.b.len(),
             events: events_b.len(),
         },
         time_tolerance: options.time_tolerance,
@@ -153,21 +171,95 @@ pub fn compare(a: &Transcript, b: &Transcript, options: &CompareOptions) -> Drif
     }
 }
 
-/// The events of one stream and category on both sides.
+/// The events of one stream and category on both sides, aligned.
 struct Group<'a> {
     stream: &'a str,
     category: Category,
     a: Vec<(usize, &'a ProtocolEvent)>,
     b: Vec<(usize, &'a ProtocolEvent)>,
+    pairs: Vec<Pair>,
+}
+
+/// The events of one side that come after the other side's run ended: in their stream,
+/// after the last event both sides have, when the other side has nothing after it and its
+/// timeline ended the moment its last `wait_until` held. Such an event says when each run
+/// stopped (a simulation stops at the instant a `wait_until` holds; a board's last poll
+/// reads a little further), not how the device behaved, so it is shown but not counted as
+/// drift.
+struct Tails {
+    /// Indices into A's normalised events.
+    a: Vec<usize>,
+    /// Indices into B's.
+    b: Vec<usize>,
+}
+
+impl Tails {
+    fn of(groups: &[Group<'_>], a_stopped_when_met: bool, b_stopped_when_met: bool) -> Tails {
+        // Per stream: the last common event's index on each side, and the unmatched ones.
+        #[derive(Default)]
+        struct Stream {
+            last_a: Option<usize>,
+            last_b: Option<usize>,
+            only_a: Vec<usize>,
+            only_b: Vec<usize>,
+        }
+        let mut streams: BTreeMap<&str, Stream> = BTreeMap::new();
+        for group in groups {
+            let stream = streams.entry(group.stream).or_default();
+            for pair in &group.pairs {
+                match *pair {
+                    Pair::Same(i, j) | Pair::Moved(i, j) => {
+                        if let (Some((ia, _)), Some((jb, _))) = (group.a.get(i), group.b.get(j)) {
+                            stream.last_a = stream.last_a.max(Some(*ia));
+                            stream.last_b = stream.last_b.max(Some(*jb));
+                        }
+                    }
+                    Pair::OnlyA(i) => stream.only_a.extend(group.a.get(i).map(|(ia, _)| *ia)),
+                    Pair::OnlyB(j) => stream.only_b.extend(group.b.get(j).map(|(jb, _)| *jb)),
+                }
+            }
+        }
+        let mut tails = Tails {
+            a: Vec::new(),
+            b: Vec::new(),
+        };
+        for stream in streams.values() {
+            let (Some(last_a), Some(last_b)) = (stream.last_a, stream.last_b) else {
+                continue;
+            };
+            let after_a: Vec<usize> = stream
+                .only_a
+                .iter()
+                .copied()
+                .filter(|&i| i > last_a)
+                .collect();
+            let after_b: Vec<usize> = stream
+                .only_b
+                .iter()
+                .copied()
+                .filter(|&j| j > last_b)
+                .collect();
+            match (after_a.is_empty(), after_b.is_empty()) {
+                (false, true) if b_stopped_when_met => tails.a.extend(after_a),
+                (true, false) if a_stopped_when_met => tails.b.extend(after_b),
+                _ => {}
+            }
+        }
+        tails
+    }
 }
 
 impl Group<'_> {
-    fn compare(&self, options: &CompareOptions, drifts: &mut Vec<Drift>, rows: &mut Vec<Row>) {
-        let keys_a: Vec<&str> = self.a.iter().map(|(_, e)| e.key.as_str()).collect();
-        let keys_b: Vec<&str> = self.b.iter().map(|(_, e)| e.key.as_str()).collect();
+    fn compare(
+        &self,
+        options: &CompareOptions,
+        tails: &Tails,
+        drifts: &mut Vec<Drift>,
+        rows: &mut Vec<Row>,
+    ) {
         // The previous common (in-order) pair, for timing.
         let mut previous: Option<(&ProtocolEvent, &ProtocolEvent)> = None;
-        for pair in align::align(&keys_a, &keys_b) {
+        for &pair in &self.pairs {
             let (a, b) = match pair {
                 Pair::Same(i, j) | Pair::Moved(i, j) => (self.a.get(i), self.b.get(j)),
                 Pair::OnlyA(i) => (self.a.get(i), None),
@@ -190,7 +282,13 @@ impl Group<'_> {
                 });
             };
             let name = format!("{} {} `{key}`", self.stream, self.category.name());
+            let beyond_end = match (pair, a, b) {
+                (Pair::OnlyA(_), Some((i, _)), _) => tails.a.contains(i),
+                (Pair::OnlyB(_), _, Some((j, _))) => tails.b.contains(j),
+                _ => false,
+            };
             match (pair, a, b) {
+                _ if beyond_end => {}
                 (Pair::OnlyA(_), Some((_, ea)), _) => push(
                     DriftKind::Missing,
                     format!(
@@ -248,6 +346,7 @@ impl Group<'_> {
                 a: seen_a,
                 b: seen_b,
                 drifts: kinds,
+                beyond_end,
             });
         }
     }

@@ -117,6 +117,21 @@ pub fn timeline_end(transcript: &Transcript) -> usize {
         .unwrap_or(transcript.entries.len())
 }
 
+/// Whether the run's timeline ended the moment a `wait_until` held (its last runner note
+/// before the end is `step N (wait_until) met at t=…`): such a run stops at that instant, so
+/// it cannot show what the device did right after.
+pub fn stopped_when_met(transcript: &Transcript) -> bool {
+    let end = timeline_end(transcript);
+    transcript
+        .entries
+        .get(..end)
+        .unwrap_or(&transcript.entries)
+        .iter()
+        .rev()
+        .find(|e| e.from == Lane::Runner && e.kind == EntryKind::Note)
+        .is_some_and(|e| e.text.starts_with("step ") && e.text.contains("(wait_until) met at"))
+}
+
 /// The protocol events of a transcript's timeline, in transcript order.
 pub fn normalise(transcript: &Transcript) -> Vec<ProtocolEvent> {
     let end = timeline_end(transcript);

@@ -66,6 +66,22 @@ pub fn text(report: &DriftReport) -> String {
         );
     }
     out.push('\n');
+    if report.a.beyond_other_end + report.b.beyond_other_end > 0 {
+        let tail: Vec<String> = report
+            .rows
+            .iter()
+            .filter(|r| r.beyond_end)
+            .map(|r| {
+                let side = if r.a.is_some() { "A" } else { "B" };
+                format!("{} {} `{}` ({side})", r.stream, r.category.name(), r.key)
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "beyond the other run's end, not compared: {}",
+            tail.join(", ")
+        );
+    }
     for drift in &report.drifts {
         let _ = writeln!(out, "  {:<17} {}", drift.kind.label(), drift.message);
     }
@@ -152,7 +168,10 @@ fn row_html(out: &mut String, row: &Row) {
     };
     let (ta, ca) = side(&row.a);
     let (tb, cb) = side(&row.b);
-    let kinds: Vec<&str> = row.drifts.iter().map(|k| k.label()).collect();
+    let mut kinds: Vec<&str> = row.drifts.iter().map(|k| k.label()).collect();
+    if row.beyond_end {
+        kinds.push("beyond the other run's end");
+    }
     let _ = writeln!(
         out,
         "<tr{class}><td><code>{}</code></td><td>{ta}</td><td>{ca}</td><td>{tb}</td><td>{cb}</td><td>{}</td></tr>",
