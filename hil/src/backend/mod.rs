@@ -368,19 +368,28 @@ impl HilBackend {
             }
         }
         let mut rig_notes: Vec<(String, String)> = Vec::new();
+        let mut after_boot: Vec<(String, Vec<BoardOutput>)> = Vec::new();
         // The scenario starts from a fresh boot, as a simulated device does at t=0: no
         // attempt the firmware scheduled at power-on runs into the set-up above.
         for (device, board) in &mut boards {
             let rebooted = board
                 .power_cycle(None)
                 // What the board printed before this boot belongs to the set-up; what the rig
-                // did to it is kept.
+                // did to it is kept, and so is what the fresh boot printed (its first
+                // SCHEDULED_PROVISIONING), which belongs to the scenario.
                 .and_then(|()| board.poll(StdDuration::ZERO))
                 .map(|outputs| {
+                    let boot = outputs
+                        .iter()
+                        .rposition(|o| *o == BoardOutput::Booted)
+                        .map_or(0, |i| i + 1);
+                    let mut outputs = outputs;
+                    let fresh = outputs.split_off(boot.min(outputs.len()));
                     rig_notes.extend(outputs.into_iter().filter_map(|o| match o {
                         BoardOutput::Note(text) => Some((device.clone(), text)),
                         _ => None,
                     }));
+                    after_boot.push((device.clone(), fresh));
                 });
             rebooted.map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
@@ -398,7 +407,7 @@ impl HilBackend {
                 format!("rig: {text}"),
             ));
         }
-        Ok(HilRun {
+        let mut run = HilRun {
             scenario: name,
             service,
             boards,
@@ -408,7 +417,12 @@ impl HilBackend {
             default_actor: default_actor(scenario),
             service_events_seen: 0,
             lab,
-        })
+        };
+        let now = self.clock.now_ms();
+        for (device, outputs) in after_boot {
+            record_outputs(&mut run, &device, outputs, now);
+        }
+        Ok(run)
     }
 
     /// Reads every board's output once (waiting at most `wait` on the first), recording
@@ -443,60 +457,7 @@ impl HilBackend {
                 }
             };
             first = false;
-            let now = clock.now_ms();
-            let lane = Lane::Client(device.clone());
-            for output in outputs {
-                match output {
-                    BoardOutput::Event { event, detail } => {
-                        let text = match &detail {
-                            Some(d) => format!("{event} {d}"),
-                            None => event.to_string(),
-                        };
-                        run.transcript
-                            .push(Entry::on(now, lane.clone(), EntryKind::Event, text));
-                        run.events
-                            .entry(device.clone())
-                            .or_default()
-                            .push(ObservedEvent {
-                                at_ms: now,
-                                event,
-                                detail,
-                            });
-                    }
-                    BoardOutput::Booted => run.transcript.push(Entry::on(
-                        now,
-                        Lane::Modem(device.clone()),
-                        EntryKind::Note,
-                        "booted",
-                    )),
-                    BoardOutput::Request(text) => run.transcript.push(Entry::message(
-                        now,
-                        lane.clone(),
-                        Lane::Service,
-                        EntryKind::Request,
-                        text,
-                    )),
-                    BoardOutput::Answer(text) => run.transcript.push(Entry::message(
-                        now,
-                        Lane::Service,
-                        lane.clone(),
-                        EntryKind::Response,
-                        text,
-                    )),
-                    BoardOutput::Line(line) => run.transcript.push(Entry::on(
-                        now,
-                        lane.clone(),
-                        EntryKind::Note,
-                        format!("console: {line}"),
-                    )),
-                    BoardOutput::Note(text) => run.transcript.push(Entry::on(
-                        now,
-                        Lane::Modem(device.clone()),
-                        EntryKind::Note,
-                        format!("rig: {text}"),
-                    )),
-                }
-            }
+            record_outputs(run, &device, outputs, clock.now_ms());
         }
         Ok(())
     }
@@ -535,6 +496,64 @@ impl HilBackend {
             devices.insert(device.clone(), seen);
         }
         Ok(Observation { now_ms, devices })
+    }
+}
+
+/// Records what a board printed: events in the transcript and the observed events, other
+/// outputs as transcript entries.
+fn record_outputs(run: &mut HilRun, device: &str, outputs: Vec<BoardOutput>, now: u64) {
+    let lane = Lane::Client(device.to_owned());
+    for output in outputs {
+        match output {
+            BoardOutput::Event { event, detail } => {
+                let text = match &detail {
+                    Some(d) => format!("{event} {d}"),
+                    None => event.to_string(),
+                };
+                run.transcript
+                    .push(Entry::on(now, lane.clone(), EntryKind::Event, text));
+                run.events
+                    .entry(device.to_owned())
+                    .or_default()
+                    .push(ObservedEvent {
+                        at_ms: now,
+                        event,
+                        detail,
+                    });
+            }
+            BoardOutput::Booted => run.transcript.push(Entry::on(
+                now,
+                Lane::Modem(device.to_owned()),
+                EntryKind::Note,
+                "booted",
+            )),
+            BoardOutput::Request(text) => run.transcript.push(Entry::message(
+                now,
+                lane.clone(),
+                Lane::Service,
+                EntryKind::Request,
+                text,
+            )),
+            BoardOutput::Answer(text) => run.transcript.push(Entry::message(
+                now,
+                Lane::Service,
+                lane.clone(),
+                EntryKind::Response,
+                text,
+            )),
+            BoardOutput::Line(line) => run.transcript.push(Entry::on(
+                now,
+                lane.clone(),
+                EntryKind::Note,
+                format!("console: {line}"),
+            )),
+            BoardOutput::Note(text) => run.transcript.push(Entry::on(
+                now,
+                Lane::Modem(device.to_owned()),
+                EntryKind::Note,
+                format!("rig: {text}"),
+            )),
+        }
     }
 }
 
