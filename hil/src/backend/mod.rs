@@ -204,6 +204,10 @@ struct HilRun {
     default_actor: String,
     /// Service events already in the transcript.
     service_events_seen: usize,
+    /// By device name: how many service events there were when its board's fresh boot
+    /// began; the device's earlier ones (a fetch by its power-on attempt during the set-up)
+    /// belong to the set-up and stay out of the transcript.
+    fresh_boot_at: BTreeMap<String, usize>,
     /// The run's lab service, kept running until the run ends (dropped last).
     lab: LabServer,
 }
@@ -369,6 +373,7 @@ impl HilBackend {
         }
         let mut rig_notes: Vec<(String, String)> = Vec::new();
         let mut after_boot: Vec<(String, Vec<BoardOutput>)> = Vec::new();
+        let mut fresh_boot_at: BTreeMap<String, usize> = BTreeMap::new();
         // The scenario starts from a fresh boot, as a simulated device does at t=0: no
         // attempt the firmware scheduled at power-on runs into the set-up above.
         for (device, board) in &mut boards {
@@ -379,6 +384,9 @@ impl HilBackend {
                 // SCHEDULED_PROVISIONING), which belongs to the scenario.
                 .and_then(|()| board.poll(StdDuration::ZERO))
                 .map(|outputs| {
+                    // The banner came before anything the fresh boot can ask the service.
+                    let seen = lab.app().stored_events().map_or(0, |e| e.len());
+                    fresh_boot_at.insert(device.clone(), seen);
                     let boot = outputs
                         .iter()
                         .rposition(|o| *o == BoardOutput::Booted)
@@ -416,6 +424,7 @@ impl HilBackend {
             owner_entries_seen: 0,
             default_actor: default_actor(scenario),
             service_events_seen: 0,
+            fresh_boot_at,
             lab,
         };
         let now = self.clock.now_ms();
@@ -574,7 +583,14 @@ fn copy_service_log(run: &mut HilRun, at_ms: u64) {
                 .map(|id| (id.to_owned(), d.clone()))
         })
         .collect();
-    for event in events.iter().skip(run.service_events_seen) {
+    for (index, event) in events.iter().enumerate().skip(run.service_events_seen) {
+        let before_fresh_boot = service_log::device(event)
+            .and_then(|id| ids.get(&id))
+            .and_then(|name| run.fresh_boot_at.get(name))
+            .is_some_and(|&boot| index < boot);
+        if before_fresh_boot {
+            continue;
+        }
         if let Some(line) = service_log::describe(event, &ids) {
             run.transcript
                 .push(Entry::on(at_ms, Lane::Service, EntryKind::Note, line));
