@@ -9,7 +9,8 @@
 # drift report of the board's run against it (`<name>.drift.{txt,json,html}` next to the
 # transcripts); drift is printed under each result and summed up in a `compare-sim:` line,
 # and does not fail the step (the eras differ from the simulation on purpose). The smoke
-# runs of the older eras show that drift: STOP before DONE in 3.0, the reboot in v2.9.
+# runs of the older eras show that drift: STOP before DONE in 3.0, no NEED_LTE_* events and
+# the reboot in v2.9.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target/ci-hil
