@@ -9,9 +9,11 @@
 //! * [`owner`]: the service-side calls of a scenario (starting state and owner actions)
 //!   that a backend implements once ([`owner::OwnerActions`]) and the harness dispatches.
 //! * [`runner`]: plays a scenario on a backend and checks its expectations.
-//! * [`report`]: JUnit XML, JSON, and transcript files.
+//! * [`report`]: JUnit XML, JSON, and transcript files (text, Mermaid, JSON).
+//! * [`compare`]: two runs' transcripts aligned on protocol events, reported as drift.
 
 pub mod backend;
+pub mod compare;
 pub mod duration;
 pub mod loader;
 pub mod located;

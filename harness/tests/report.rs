@@ -196,7 +196,7 @@ fn exit_status_and_summary_line() {
 }
 
 #[test]
-fn transcripts_are_written_as_text_and_mermaid() {
+fn transcripts_are_written_as_text_mermaid_and_json() {
     let dir = std::env::temp_dir().join(format!(
         "provlab-harness-transcripts-{}",
         std::process::id()
@@ -212,10 +212,16 @@ fn transcripts_are_written_as_text_and_mermaid() {
         [
             "failure-mid-queue.txt",
             "failure-mid-queue.mmd",
+            "failure-mid-queue.json",
             "failure-mid-queue-2.txt",
-            "failure-mid-queue-2.mmd"
+            "failure-mid-queue-2.mmd",
+            "failure-mid-queue-2.json"
         ]
     );
+    let saved = provlab_harness::compare::read_transcript(&written[2]).unwrap();
+    assert_eq!(saved.transcript(), passed().transcript);
+    assert_eq!(saved.scenario.as_deref(), Some("failure-mid-queue"));
+    assert_eq!(saved.backend.as_deref(), Some("mock"));
     let text = std::fs::read_to_string(&written[0]).unwrap();
     assert!(text.starts_with("# failure-mid-queue (tests/data/failure-mid-queue.toml), seed 7, backend mock\n# replay: provlab run"));
     let mermaid = std::fs::read_to_string(&written[1]).unwrap();

@@ -17,6 +17,7 @@
 //!   actions as real REST calls, the lab credentials, and the service's view of a device.
 //! * [`lab`]: the lab service (`provlab serve` in process) on the addresses boards reach.
 //! * [`virtual_board`]: `virtual` rack entries: virtual boards on PTYs, driven like real ones.
+//! * [`timeline`]: a decoded console log as a transcript, for the timeline comparison.
 //! * [`clock`]: scenario time on hardware (wall time times a virtual board's speed).
 
 pub mod backend;
@@ -28,4 +29,5 @@ pub mod lease;
 pub mod probe;
 pub mod rack;
 pub mod service;
+pub mod timeline;
 pub mod virtual_board;

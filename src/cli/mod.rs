@@ -1,6 +1,7 @@
 //! Command-line surface: argument parsing and dispatch to the subcommands.
 
 mod board;
+mod compare;
 mod decode;
 mod decode_tokens;
 mod health;
@@ -28,6 +29,10 @@ enum Command {
     /// Run a virtual nRF91 board (simulated modem + provisioning client behind the sample
     /// firmware's console) on a pseudo-terminal, in real time, against a real service.
     Board(board::BoardArgs),
+    /// Compare two saved runs of a scenario (JSON transcripts, or console logs): events
+    /// missing or extra, order changes, different answers and timing beyond a tolerance.
+    /// Exit 0 no drift, 1 drift, 2 unreadable input.
+    Compare(compare::CompareArgs),
     /// Decode a provisioning payload: CBOR records (hex, raw file or stdin), an
     /// attestation token, a %KEYGEN answer or a JWT, as pasted from a field log.
     Decode(decode::DecodeArgs),
@@ -56,6 +61,7 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Board(args) => board::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Health(args) => health::run(args),
         Command::Hil(args) => hil::run(args),

@@ -1,13 +1,16 @@
-//! The transcripts directory: `<scenario>.txt` and `<scenario>.mmd` per run.
+//! The transcripts directory: `<scenario>.txt`, `<scenario>.mmd` and `<scenario>.json` per
+//! run (the JSON one is what `provlab compare` reads back).
 
 use std::path::{Path, PathBuf};
 
 use super::{write_file, ReportError};
+use crate::compare::SavedTranscript;
 use crate::runner::ScenarioResult;
 
-/// Writes each result's transcript as text (`<name>.txt`) and as a Mermaid diagram
-/// (`<name>.mmd`) into `dir` (created if needed); returns the files written. Names are made
-/// file-safe; two results with the same name get `-2`, `-3`, … suffixes.
+/// Writes each result's transcript as text (`<name>.txt`), as a Mermaid diagram
+/// (`<name>.mmd`) and as JSON (`<name>.json`, a [`SavedTranscript`]) into `dir` (created if
+/// needed); returns the files written. Names are made file-safe; two results with the same
+/// name get `-2`, `-3`, … suffixes.
 pub fn write_transcripts(
     dir: &Path,
     results: &[ScenarioResult],
@@ -39,10 +42,24 @@ pub fn write_transcripts(
         write_file(&text, &format!("{header}{}", result.transcript.to_text()))?;
         let mermaid = dir.join(format!("{stem}.mmd"));
         write_file(&mermaid, &result.transcript.to_mermaid())?;
+        let json = dir.join(format!("{stem}.json"));
+        let saved = SavedTranscript::of(
+            &result.name,
+            result.seed,
+            &result.backend,
+            &result.transcript,
+        );
+        write_file(&json, &serde_json::to_string_pretty(&saved)?)?;
         written.push(text);
         written.push(mermaid);
+        written.push(json);
     }
     Ok(written)
+}
+
+/// The file stem `write_transcripts` gives a scenario's files (before any `-2` suffix).
+pub fn file_stem_of(name: &str) -> String {
+    file_stem(name)
 }
 
 /// Letters, digits, `-`, `_` and `.` kept; anything else becomes `_`.

@@ -18,6 +18,12 @@ pub enum BoardOutput {
     },
     /// The board booted (banner seen): a reboot when it was not asked for.
     Booted,
+    /// A request the firmware logged sending (`Requesting commands`, …), worded as the
+    /// transcript's device requests are, so the timeline comparison lines it up.
+    Request(String),
+    /// The service's answer as the firmware logged it (`200`, `2.05`, with a record count
+    /// when the line tells it).
+    Answer(String),
     /// A console line the decoder has no meaning for (kept in the transcript, never
     /// dropped).
     Line(String),

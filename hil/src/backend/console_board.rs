@@ -11,6 +11,7 @@ use crate::console::{AtResult, ByteStream, Console, ConsoleError};
 use crate::decode::Happening;
 use crate::lease::Lease;
 use crate::probe::Probe;
+use crate::timeline::{answer_text, request_text};
 use crate::virtual_board::VirtualBoard;
 
 /// Per-command deadlines of a console board.
@@ -107,6 +108,14 @@ impl<S: ByteStream> ConsoleBoard<S> {
                     self.pending.push(BoardOutput::Booted);
                 }
                 Happening::RunMarker { .. } => {}
+                Happening::Request { transport, request } => self
+                    .pending
+                    .push(BoardOutput::Request(request_text(transport, request))),
+                Happening::Answer {
+                    answer, records, ..
+                } => self
+                    .pending
+                    .push(BoardOutput::Answer(answer_text(answer, records))),
                 other => self.pending.push(BoardOutput::Line(format!("{other:?}"))),
             }
         }

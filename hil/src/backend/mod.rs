@@ -204,6 +204,10 @@ struct HilRun {
     default_actor: String,
     /// Service events already in the transcript.
     service_events_seen: usize,
+    /// By device name: how many service events there were when its board's fresh boot
+    /// began; the device's earlier ones (a fetch by its power-on attempt during the set-up)
+    /// belong to the set-up and stay out of the transcript.
+    fresh_boot_at: BTreeMap<String, usize>,
     /// The run's lab service, kept running until the run ends (dropped last).
     lab: LabServer,
 }
@@ -366,19 +370,32 @@ impl HilBackend {
             }
         }
         let mut rig_notes: Vec<(String, String)> = Vec::new();
+        let mut after_boot: Vec<(String, Vec<BoardOutput>)> = Vec::new();
+        let mut fresh_boot_at: BTreeMap<String, usize> = BTreeMap::new();
         // The scenario starts from a fresh boot, as a simulated device does at t=0: no
         // attempt the firmware scheduled at power-on runs into the set-up above.
         for (device, board) in &mut boards {
             let rebooted = board
                 .power_cycle(None)
                 // What the board printed before this boot belongs to the set-up; what the rig
-                // did to it is kept.
+                // did to it is kept, and so is what the fresh boot printed (its first
+                // SCHEDULED_PROVISIONING), which belongs to the scenario.
                 .and_then(|()| board.poll(StdDuration::ZERO))
                 .map(|outputs| {
+                    // The banner came before anything the fresh boot can ask the service.
+                    let seen = lab.app().stored_events().map_or(0, |e| e.len());
+                    fresh_boot_at.insert(device.clone(), seen);
+                    let boot = outputs
+                        .iter()
+                        .rposition(|o| *o == BoardOutput::Booted)
+                        .map_or(0, |i| i + 1);
+                    let mut outputs = outputs;
+                    let fresh = outputs.split_off(boot.min(outputs.len()));
                     rig_notes.extend(outputs.into_iter().filter_map(|o| match o {
                         BoardOutput::Note(text) => Some((device.clone(), text)),
                         _ => None,
                     }));
+                    after_boot.push((device.clone(), fresh));
                 });
             rebooted.map_err(|e| match &e {
                 BoardError::Infrastructure(_) => self.infrastructure(&name, ids.clone(), &e),
@@ -396,7 +413,7 @@ impl HilBackend {
                 format!("rig: {text}"),
             ));
         }
-        Ok(HilRun {
+        let mut run = HilRun {
             scenario: name,
             service,
             boards,
@@ -405,8 +422,14 @@ impl HilBackend {
             owner_entries_seen: 0,
             default_actor: default_actor(scenario),
             service_events_seen: 0,
+            fresh_boot_at,
             lab,
-        })
+        };
+        let now = self.clock.now_ms();
+        for (device, outputs) in after_boot {
+            record_outputs(&mut run, &device, outputs, now);
+        }
+        Ok(run)
     }
 
     /// Reads every board's output once (waiting at most `wait` on the first), recording
@@ -441,46 +464,7 @@ impl HilBackend {
                 }
             };
             first = false;
-            let now = clock.now_ms();
-            let lane = Lane::Client(device.clone());
-            for output in outputs {
-                match output {
-                    BoardOutput::Event { event, detail } => {
-                        let text = match &detail {
-                            Some(d) => format!("{event} {d}"),
-                            None => event.to_string(),
-                        };
-                        run.transcript
-                            .push(Entry::on(now, lane.clone(), EntryKind::Event, text));
-                        run.events
-                            .entry(device.clone())
-                            .or_default()
-                            .push(ObservedEvent {
-                                at_ms: now,
-                                event,
-                                detail,
-                            });
-                    }
-                    BoardOutput::Booted => run.transcript.push(Entry::on(
-                        now,
-                        Lane::Modem(device.clone()),
-                        EntryKind::Note,
-                        "booted",
-                    )),
-                    BoardOutput::Line(line) => run.transcript.push(Entry::on(
-                        now,
-                        lane.clone(),
-                        EntryKind::Note,
-                        format!("console: {line}"),
-                    )),
-                    BoardOutput::Note(text) => run.transcript.push(Entry::on(
-                        now,
-                        Lane::Modem(device.clone()),
-                        EntryKind::Note,
-                        format!("rig: {text}"),
-                    )),
-                }
-            }
+            record_outputs(run, &device, outputs, clock.now_ms());
         }
         Ok(())
     }
@@ -522,6 +506,64 @@ impl HilBackend {
     }
 }
 
+/// Records what a board printed: events in the transcript and the observed events, other
+/// outputs as transcript entries.
+fn record_outputs(run: &mut HilRun, device: &str, outputs: Vec<BoardOutput>, now: u64) {
+    let lane = Lane::Client(device.to_owned());
+    for output in outputs {
+        match output {
+            BoardOutput::Event { event, detail } => {
+                let text = match &detail {
+                    Some(d) => format!("{event} {d}"),
+                    None => event.to_string(),
+                };
+                run.transcript
+                    .push(Entry::on(now, lane.clone(), EntryKind::Event, text));
+                run.events
+                    .entry(device.to_owned())
+                    .or_default()
+                    .push(ObservedEvent {
+                        at_ms: now,
+                        event,
+                        detail,
+                    });
+            }
+            BoardOutput::Booted => run.transcript.push(Entry::on(
+                now,
+                Lane::Modem(device.to_owned()),
+                EntryKind::Note,
+                "booted",
+            )),
+            BoardOutput::Request(text) => run.transcript.push(Entry::message(
+                now,
+                lane.clone(),
+                Lane::Service,
+                EntryKind::Request,
+                text,
+            )),
+            BoardOutput::Answer(text) => run.transcript.push(Entry::message(
+                now,
+                Lane::Service,
+                lane.clone(),
+                EntryKind::Response,
+                text,
+            )),
+            BoardOutput::Line(line) => run.transcript.push(Entry::on(
+                now,
+                lane.clone(),
+                EntryKind::Note,
+                format!("console: {line}"),
+            )),
+            BoardOutput::Note(text) => run.transcript.push(Entry::on(
+                now,
+                Lane::Modem(device.to_owned()),
+                EntryKind::Note,
+                format!("rig: {text}"),
+            )),
+        }
+    }
+}
+
 /// Moves what the service did for the devices since the last copy into the transcript.
 fn copy_service_log(run: &mut HilRun, at_ms: u64) {
     let Ok(events) = run.lab.app().stored_events() else {
@@ -539,7 +581,14 @@ fn copy_service_log(run: &mut HilRun, at_ms: u64) {
                 .map(|id| (id.to_owned(), d.clone()))
         })
         .collect();
-    for event in events.iter().skip(run.service_events_seen) {
+    for (index, event) in events.iter().enumerate().skip(run.service_events_seen) {
+        let before_fresh_boot = service_log::device(event)
+            .and_then(|id| ids.get(&id))
+            .and_then(|name| run.fresh_boot_at.get(name))
+            .is_some_and(|&boot| index < boot);
+        if before_fresh_boot {
+            continue;
+        }
         if let Some(line) = service_log::describe(event, &ids) {
             run.transcript
                 .push(Entry::on(at_ms, Lane::Service, EntryKind::Note, line));

@@ -52,3 +52,14 @@ pub fn describe(event: &Event, ids: &BTreeMap<String, String>) -> Option<String>
         _ => None,
     }
 }
+
+/// The id of the device an event the transcript shows concerns.
+pub fn device(event: &Event) -> Option<String> {
+    match event {
+        Event::RecordsDelivered { device, .. }
+        | Event::ResultRecorded { device, .. }
+        | Event::CommandRejected { device, .. }
+        | Event::RuleApplied { device, .. } => Some(device.to_string()),
+        _ => None,
+    }
+}

@@ -2,19 +2,24 @@
 //! (one line per scenario, replay commands, `N passed, N failed, N skipped`, JUnit, JSON,
 //! transcripts), with one retry on another board when a run fails for the lab's reasons.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use anyhow::Context as _;
 use clap::Args;
+use provlab_harness::compare::{compare, render, CompareOptions, DriftReport, SavedTranscript};
+use provlab_harness::report::transcripts::file_stem_of;
 use provlab_harness::report::ExitStatus;
 use provlab_harness::runner::replay_command_of;
 use provlab_harness::{LoadedScenario, RunOptions, Runner, ScenarioResult};
 use provlab_hil::backend::rack_provider::{ProbeFactory, RackOptions, RackProvider};
 use provlab_hil::backend::{BoardProvider as _, HilBackendFactory};
 use provlab_hil::decode::Era;
+use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
 
 use super::inventory::load;
 use crate::cli::run::{load_scenarios, pool, print, write_report_files, Job};
@@ -53,9 +58,25 @@ pub struct HilRunArgs {
     /// Writes every result as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Writes `<name>.txt` and `<name>.mmd` transcripts into DIR.
+    /// Writes `<name>.txt`, `<name>.mmd` and `<name>.json` transcripts into DIR.
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
+    /// After each scenario, runs it in simulation with the same seed and writes a drift
+    /// report (text, JSON, HTML) of the board's run against the simulation's: into the
+    /// transcripts directory (`<name>.drift.*`, `<name>.sim.json`) or, without one, into the
+    /// scenario's log directory. Drift is reported, not a failure.
+    #[arg(long)]
+    compare_sim: bool,
+    /// With `--compare-sim`: the largest accepted ratio between the times since the
+    /// previous common event in simulation and on the board.
+    #[arg(long = "time-tolerance", value_name = "X", default_value_t = 2.0)]
+    time_tolerance: f64,
+    /// With `--compare-sim`: gaps shorter than this (board milliseconds) on both sides are
+    /// not checked for timing. Default: 1 s, or 250 ms of wall time at the rack's clock
+    /// speed if that is more (5 s at 20x), since the runner's polling and a busy host
+    /// shift a fast board's times by that much.
+    #[arg(long = "min-gap-ms", value_name = "MS")]
+    min_gap_ms: Option<u64>,
 }
 
 fn parse_era(text: &str) -> Result<Era, String> {
@@ -112,6 +133,15 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
     if let Some(era) = args.era {
         replay_flags.push_str(&format!(" --era {}", era.name()));
     }
+    let drift = args.compare_sim.then(|| CompareSim {
+        dir: args.transcripts.clone(),
+        log_dir: provider.log_dir(),
+        time_tolerance: args.time_tolerance,
+        min_gap_ms: args
+            .min_gap_ms
+            .unwrap_or_else(|| (250 * u64::from(speed)).max(1000)),
+        outcomes: Mutex::new(BTreeMap::new()),
+    });
     let results = pool::run_all(
         &scenarios,
         &jobs,
@@ -119,9 +149,20 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
         |loaded, job| {
             let mut result = run_with_retry(&factory, &provider, loaded, job);
             attach(&mut result, &factory, &provider, &command, &replay_flags);
+            if let Some(drift) = &drift {
+                drift.compare(loaded, &mut result, &provider);
+            }
             result
         },
-        |result, job| print::result_line(result, job.repetition, &command, &replay_flags),
+        |result, job| {
+            let mut line = print::result_line(result, job.repetition, &command, &replay_flags)
+                .trim_end()
+                .to_owned();
+            if let Some(drift) = &drift {
+                line.push_str(&drift.line(&result.name));
+            }
+            line
+        },
     );
     for attempt in factory.attempts().all() {
         if let Some(why) = &attempt.infrastructure {
@@ -138,6 +179,9 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
         args.transcripts.as_deref(),
         &results,
     )?;
+    if let Some(drift) = &drift {
+        println!("{}", drift.summary());
+    }
     print::summary(&results);
     let status = ExitStatus::of(&results);
     Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
@@ -230,4 +274,152 @@ fn run_id() -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     format!("{secs}-{}", std::process::id())
+}
+
+/// A scenario's drift report and where its text was written, or why there is none.
+type Compared = Result<(DriftReport, PathBuf), String>;
+
+/// `--compare-sim`: each scenario's board run against the same scenario and seed in
+/// simulation (in memory), as drift reports.
+struct CompareSim {
+    /// The transcripts directory, if one was asked for.
+    dir: Option<PathBuf>,
+    /// The run's log directory (the reports' place without a transcripts directory).
+    log_dir: PathBuf,
+    time_tolerance: f64,
+    min_gap_ms: u64,
+    /// By scenario name: the report's summary and where it was written, or why not.
+    outcomes: Mutex<BTreeMap<String, Compared>>,
+}
+
+impl CompareSim {
+    /// Runs `loaded` in simulation with `result`'s seed, compares, writes the reports and
+    /// notes the outcome in `result`'s properties.
+    fn compare(
+        &self,
+        loaded: &LoadedScenario,
+        result: &mut ScenarioResult,
+        provider: &RackProvider,
+    ) {
+        if matches!(result.outcome, provlab_harness::Outcome::Skipped { .. }) {
+            return;
+        }
+        let sim = Runner::new(
+            SimBackendFactory::new(SimOptions {
+                net: NetMode::InMemory,
+            }),
+            RunOptions {
+                seed: Some(result.seed),
+            },
+        )
+        .run(loaded);
+        let options = CompareOptions {
+            a_label: "sim".to_owned(),
+            b_label: "hil".to_owned(),
+            scenario: Some(result.name.clone()),
+            time_tolerance: self.time_tolerance,
+            min_gap_ms: self.min_gap_ms,
+        };
+        let report = compare(&sim.transcript, &result.transcript, &options);
+        let written = self.write(&report, &sim, result, provider);
+        let outcome = match written {
+            Ok(path) => {
+                result
+                    .properties
+                    .push(("drift_vs_sim".to_owned(), report.summary()));
+                result
+                    .properties
+                    .push(("drift_report".to_owned(), path.display().to_string()));
+                Ok((report, path))
+            }
+            Err(e) => Err(format!("{e:#}")),
+        };
+        if let Ok(mut outcomes) = self.outcomes.lock() {
+            outcomes.insert(result.name.clone(), outcome);
+        }
+    }
+
+    /// Writes the drift report (text, JSON, HTML) and the simulation's transcript; returns
+    /// the text report's path.
+    fn write(
+        &self,
+        report: &DriftReport,
+        sim: &ScenarioResult,
+        hil: &ScenarioResult,
+        provider: &RackProvider,
+    ) -> anyhow::Result<PathBuf> {
+        let (dir, prefix) = match &self.dir {
+            Some(dir) => (dir.clone(), format!("{}.", file_stem_of(&hil.name))),
+            None => (
+                self.log_dir.join(provider.scenario_dir(&hil.name)),
+                String::new(),
+            ),
+        };
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
+        let file = |name: &str| dir.join(format!("{prefix}{name}"));
+        let saved =
+            |r: &ScenarioResult| SavedTranscript::of(&r.name, r.seed, &r.backend, &r.transcript);
+        write(
+            &file("sim.json"),
+            &serde_json::to_string_pretty(&saved(sim))?,
+        )?;
+        if self.dir.is_none() {
+            write(
+                &file("hil.json"),
+                &serde_json::to_string_pretty(&saved(hil))?,
+            )?;
+        }
+        write(&file("drift.json"), &render::json(report)?)?;
+        write(&file("drift.html"), &render::html(report))?;
+        let text = file("drift.txt");
+        write(&text, &render::text(report))?;
+        Ok(text)
+    }
+
+    /// The line under a scenario's result line.
+    fn line(&self, scenario: &str) -> String {
+        let Ok(outcomes) = self.outcomes.lock() else {
+            return String::new();
+        };
+        match outcomes.get(scenario) {
+            Some(Ok((report, path))) => {
+                let mut line = format!("\n      vs sim: {} ({})", report.summary(), path.display());
+                for drift in report.drifts.iter().take(3) {
+                    line.push_str(&format!("\n        {}: {}", drift.kind, drift.message));
+                }
+                if report.drifts.len() > 3 {
+                    line.push_str(&format!("\n        … {} more", report.drifts.len() - 3));
+                }
+                line
+            }
+            Some(Err(why)) => format!("\n      vs sim: no report: {why}"),
+            None => String::new(),
+        }
+    }
+
+    /// `compare-sim: N without drift, N with drift, N not compared (skipped)`.
+    fn summary(&self) -> String {
+        let Ok(outcomes) = self.outcomes.lock() else {
+            return String::new();
+        };
+        let clean = outcomes
+            .values()
+            .filter(|o| matches!(o, Ok((r, _)) if !r.has_drift()))
+            .count();
+        let drift = outcomes
+            .values()
+            .filter(|o| matches!(o, Ok((r, _)) if r.has_drift()))
+            .count();
+        let failed = outcomes.values().filter(|o| o.is_err()).count();
+        let mut line = format!("compare-sim: {clean} without drift, {drift} with drift");
+        if failed > 0 {
+            line.push_str(&format!(", {failed} without a report"));
+        }
+        line
+    }
+}
+
+fn write(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))
 }
