@@ -281,13 +281,9 @@ fn append(slot: &mut Option<String>, item: &str) {
     }
 }
 
-/// The device a lane belongs to (client or modem).
+/// The device a lane belongs to (its client, app, modem or power supply).
 fn device_of(lane: &Lane) -> Option<&str> {
-    if let Lane::Client(d) | Lane::Modem(d) = lane {
-        Some(d.as_str())
-    } else {
-        None
-    }
+    lane.device()
 }
 
 /// `SCHEDULED_PROVISIONING(5s)` and `SCHEDULED_PROVISIONING 5` → `SCHEDULED_PROVISIONING`.
