@@ -29,7 +29,10 @@ pub use backend::{
     Backend, BackendError, BackendFactory, Capabilities, Capability, StepOutcome, WaitOutcome,
 };
 pub use duration::Duration;
-pub use loader::{load_file, load_path, load_str, LoadError, LoadedScenario, Location};
+pub use loader::{
+    load_file, load_file_with, load_path, load_path_with, load_str, LoadError, LoadOptions,
+    LoadedScenario, Location,
+};
 pub use located::Located;
 pub use observation::Observation;
 pub use owner::{OwnerActions, Refused};

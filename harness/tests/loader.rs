@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use provlab_harness::loader::{load_file, load_path, load_str, Diagnostic, LoadError};
+use provlab_harness::loader::{
+    load_file, load_file_with, load_path, load_str, Diagnostic, LoadError, LoadOptions,
+    MAX_CONTENT_BYTES,
+};
 use provlab_harness::scenario::{
     CommandRequest, CommandStatus, ContentSource, CredentialType, FaultKind, LabCredential,
     ModemAction, Step,
@@ -427,4 +430,83 @@ fn the_readme_example_is_catalogue_scenario_3() {
     )
     .unwrap();
     assert_eq!(example.scenario, file.scenario);
+}
+
+/// A scenario in `dir` whose one configuration command stores the certificate `reference`.
+fn with_certificate(dir: &Path, reference: &str) -> PathBuf {
+    let path = dir.join("scenario.toml");
+    let text = format!(
+        "{MINIMAL}[[device.config]]\nrequest = {{ serverCertificate = {{ secTag = 42, content = \"@file:{reference}\" }} }}\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The one problem loading `path` reports, with `options`.
+fn only_problem(path: &Path, options: &LoadOptions) -> Diagnostic {
+    match load_file_with(path, options) {
+        Err(LoadError::Invalid { diagnostics }) if diagnostics.len() == 1 => {
+            diagnostics.into_iter().next().unwrap()
+        }
+        other => panic!("expected one problem, got {other:?}"),
+    }
+}
+
+#[test]
+fn file_references_stay_in_the_scenario_directory_tree() {
+    let lab = tempfile::tempdir().unwrap();
+    let scenarios = lab.path().join("scenarios");
+    std::fs::create_dir_all(scenarios.join("certs")).unwrap();
+    std::fs::write(
+        scenarios.join("certs/ca.pem"),
+        "-----BEGIN CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::fs::write(lab.path().join("outside.pem"), "secret\n").unwrap();
+    let defaults = LoadOptions::default();
+    // Below the scenario: read.
+    load_file_with(&with_certificate(&scenarios, "certs/ca.pem"), &defaults).unwrap();
+    // Up and out, or absolute: refused, pointing at the reference.
+    for reference in ["../outside.pem", "/etc/passwd"] {
+        let path = with_certificate(&scenarios, reference);
+        let d = only_problem(&path, &defaults);
+        assert!(d.message.contains("outside"), "{reference}: {}", d.message);
+        assert!(d.message.contains("--content-root"), "{}", d.message);
+        let source = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            (d.location.line, d.location.column),
+            position_of(&source, &format!("\"@file:{reference}\""))
+        );
+    }
+    // A wider root given by the caller lets the first one in.
+    let wider = LoadOptions {
+        content_root: Some(lab.path().to_path_buf()),
+    };
+    load_file_with(&with_certificate(&scenarios, "../outside.pem"), &wider).unwrap();
+}
+
+#[test]
+fn file_references_are_regular_files_of_bounded_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let everything = LoadOptions {
+        content_root: Some(PathBuf::from("/")),
+    };
+    // A device that never ends is not read, even where the root allows it.
+    let d = only_problem(&with_certificate(dir.path(), "/dev/zero"), &everything);
+    assert!(d.message.contains("not a regular file"), "{}", d.message);
+    // A FIFO would block the loader.
+    let fifo = dir.path().join("pipe.pem");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let d = only_problem(&with_certificate(dir.path(), "pipe.pem"), &everything);
+        assert!(d.message.contains("not a regular file"), "{}", d.message);
+    }
+    // More than the cap.
+    let big = dir.path().join("big.pem");
+    std::fs::write(&big, vec![b'A'; (MAX_CONTENT_BYTES + 1) as usize]).unwrap();
+    let d = only_problem(
+        &with_certificate(dir.path(), "big.pem"),
+        &LoadOptions::default(),
+    );
+    assert!(d.message.contains("more than the"), "{}", d.message);
 }

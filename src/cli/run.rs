@@ -5,7 +5,7 @@ pub(crate) mod pool;
 pub(crate) mod print;
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -15,7 +15,7 @@ use provlab_harness::report::json::write_json;
 use provlab_harness::report::junit::write_junit;
 use provlab_harness::report::transcripts::write_transcripts;
 use provlab_harness::report::ExitStatus;
-use provlab_harness::{load_path, LoadedScenario, RunOptions, Runner};
+use provlab_harness::{load_path_with, LoadOptions, LoadedScenario, RunOptions, Runner};
 use provlab_sim::backend::fleet;
 use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
 
@@ -44,6 +44,10 @@ pub struct RunArgs {
     /// Writes every result as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// The directory tree `@file:` references may read from (default: each scenario
+    /// file's own directory and below).
+    #[arg(long, value_name = "DIR")]
+    content_root: Option<PathBuf>,
     /// Writes `<name>.txt` and `<name>.mmd` transcripts into DIR.
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
@@ -126,11 +130,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 pub(crate) fn load_scenarios(
     paths: &[PathBuf],
     filter: Option<&str>,
+    content_root: Option<&Path>,
 ) -> Result<Vec<LoadedScenario>, String> {
+    let options = LoadOptions {
+        content_root: content_root.map(Path::to_path_buf),
+    };
     let mut scenarios: Vec<LoadedScenario> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     for path in paths {
-        match load_path(path) {
+        match load_path_with(path, &options) {
             Ok(loaded) => scenarios.extend(loaded),
             Err(e) => problems.push(e.to_string()),
         }
@@ -150,7 +158,11 @@ pub(crate) fn load_scenarios(
 /// Loads every path, applies `--filter` and `--devices`; the error text is what to print
 /// (load diagnostics with file:line:col).
 fn load(args: &RunArgs) -> Result<Vec<LoadedScenario>, String> {
-    let mut scenarios = load_scenarios(&args.paths, args.filter.as_deref())?;
+    let mut scenarios = load_scenarios(
+        &args.paths,
+        args.filter.as_deref(),
+        args.content_root.as_deref(),
+    )?;
     if let Some(n) = args.devices {
         for loaded in &mut scenarios {
             let mut expanded =

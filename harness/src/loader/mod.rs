@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{render_diagnostics, Diagnostic, LoadError, Location};
 pub use lines::LineIndex;
+pub use refs::MAX_CONTENT_BYTES;
 
 use crate::scenario::Scenario;
 
@@ -77,21 +78,42 @@ pub fn diagnostic_at(
     }
 }
 
+/// How scenario files are loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The directory tree `@file:` references must stay in (`None`: each scenario file's
+    /// own directory and below).
+    pub content_root: Option<PathBuf>,
+}
+
 /// Loads one scenario file.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, LoadError> {
+    load_file_with(path, &LoadOptions::default())
+}
+
+/// Loads one scenario file with `options`.
+pub fn load_file_with(path: &Path, options: &LoadOptions) -> Result<LoadedScenario, LoadError> {
     let source = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    load_str(&source, path)
+    load_str_with(&source, path, options)
 }
 
 /// Loads a file, or every `*.toml` file of a directory (sorted by file name, not
 /// recursive). Problems in several files are reported together; two scenarios with the same
 /// name are an error.
 pub fn load_path(path: &Path) -> Result<Vec<LoadedScenario>, LoadError> {
+    load_path_with(path, &LoadOptions::default())
+}
+
+/// [`load_path`] with `options`.
+pub fn load_path_with(
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<Vec<LoadedScenario>, LoadError> {
     if !path.is_dir() {
-        return load_file(path).map(|s| vec![s]);
+        return load_file_with(path, options).map(|s| vec![s]);
     }
     let read_err = |source| LoadError::Read {
         path: path.to_path_buf(),
@@ -114,7 +136,7 @@ pub fn load_path(path: &Path) -> Result<Vec<LoadedScenario>, LoadError> {
     let mut loaded: Vec<LoadedScenario> = Vec::new();
     let mut diagnostics = Vec::new();
     for file in files {
-        match load_file(&file) {
+        match load_file_with(&file, options) {
             Ok(scenario) => {
                 if let Some(first) = loaded.iter().find(|s| s.name() == scenario.name()) {
                     let message = format!(
@@ -140,6 +162,15 @@ pub fn load_path(path: &Path) -> Result<Vec<LoadedScenario>, LoadError> {
 
 /// Loads a scenario from text; `path` names it in errors and anchors `@file:` references.
 pub fn load_str(source: &str, path: &Path) -> Result<LoadedScenario, LoadError> {
+    load_str_with(source, path, &LoadOptions::default())
+}
+
+/// [`load_str`] with `options`.
+pub fn load_str_with(
+    source: &str,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<LoadedScenario, LoadError> {
     let lines = LineIndex::new(source);
     let at =
         |span: &Range<usize>, message: String| diagnostic_at(path, source, &lines, span, message);
@@ -149,7 +180,11 @@ pub fn load_str(source: &str, path: &Path) -> Result<LoadedScenario, LoadError> 
 
     let mut problems = validate::check(&scenario);
     let base = path.parent().unwrap_or(Path::new(""));
-    problems.extend(refs::resolve(&mut scenario, base));
+    problems.extend(refs::resolve(
+        &mut scenario,
+        base,
+        options.content_root.as_deref(),
+    ));
     if !problems.is_empty() {
         problems.sort_by_key(|(span, _)| span.start);
         return Err(LoadError::Invalid {

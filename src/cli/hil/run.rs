@@ -61,6 +61,10 @@ pub struct HilRunArgs {
     /// Writes `<name>.txt`, `<name>.mmd` and `<name>.json` transcripts into DIR.
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
+    /// The directory tree `@file:` references may read from (default: each scenario
+    /// file's own directory and below).
+    #[arg(long, value_name = "DIR")]
+    content_root: Option<PathBuf>,
     /// After each scenario, runs it in simulation with the same seed and writes a drift
     /// report (text, JSON, HTML) of the board's run against the simulation's: into the
     /// transcripts directory (`<name>.drift.*`, `<name>.sim.json`) or, without one, into the
@@ -90,7 +94,11 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let scenarios = match load_scenarios(&args.paths, args.filter.as_deref()) {
+    let scenarios = match load_scenarios(
+        &args.paths,
+        args.filter.as_deref(),
+        args.content_root.as_deref(),
+    ) {
         Ok(s) => s,
         Err(message) => {
             eprintln!("{message}");
