@@ -229,11 +229,16 @@ fn configuration(s: &Sources<'_>, d: &mut Draft, warnings: &mut Vec<Warning>) ->
             }
         }
         (false, _) => {
-            let evidence = t.attempts.first().map(|a| a.start.clone());
+            // The service answered a request of the device's without refusing it.
+            let evidence = t.attempts.iter().find_map(|a| {
+                a.exchanges
+                    .iter()
+                    .find_map(|x| x.answer.as_ref().map(|(_, src)| src.clone()))
+            });
             if s.history.is_none() && evidence.is_none() {
                 warnings.push(Warning::general(
-                    "neither a service history nor an attempt shows whether the device was \
-                     claimed; it is taken as claimed",
+                    "neither a service history nor an answer of the service shows whether the \
+                     device was claimed; it is taken as claimed",
                 ));
             }
             plan.claimed_at_start = true;
@@ -246,7 +251,7 @@ fn configuration(s: &Sources<'_>, d: &mut Draft, warnings: &mut Vec<Warning>) ->
                 (None, Some(src)) => Item::new(
                     format!("claimed_by = {}", quote(OWNER)),
                     &src,
-                    "the service did not refuse it as unclaimed",
+                    "the service answered without refusing it as unclaimed",
                 ),
                 (None, None) => Item::from_many(
                     format!("claimed_by = {}", quote(OWNER)),
