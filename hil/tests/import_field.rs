@@ -262,3 +262,24 @@ fn an_at_trace_names_the_failing_command() {
     );
     has(&i, "modem = { command = \"%CMNG\", params = \"3,16842753,2\", nth = 1, action = { cme = 514 } }");
 }
+
+#[test]
+fn missing_network_time_then_found() {
+    let i = import_case("no-time-then-time");
+    has(&i, "network_time = \"absent\"");
+    has(&i, "fault_off = \"no-network-time\"");
+    has(
+        &i,
+        "\"FAILED_NO_VALID_DATETIME\",  # no-time-then-time.log:10",
+    );
+}
+
+#[test]
+fn a_fetch_that_times_out() {
+    let i = import_case("fetch-timeout");
+    has(
+        &i,
+        "service = { request = \"fetch\", nth = 1, answer = \"silence\" }",
+    );
+    has(&i, "initial_backoff = \"1m\"");
+}

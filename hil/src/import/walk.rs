@@ -86,6 +86,10 @@ struct Walk<'a> {
     claimed: bool,
     wrong_ca_credential: bool,
     fault_names: Vec<String>,
+    /// The last attempt without network time, when later ones had it.
+    time_back_after: Option<usize>,
+    /// The first attempt without network time, when earlier ones had it.
+    time_gone_before: Option<usize>,
 }
 
 /// Walks the attempts, adding faults, steps and expectations to `d`.
@@ -120,6 +124,8 @@ pub fn walk(s: &Sources<'_>, plan: &Plan, d: &mut Draft, warnings: &mut Vec<Warn
         claimed: plan.claimed_at_start,
         wrong_ca_credential,
         fault_names: Vec::new(),
+        time_back_after: None,
+        time_gone_before: None,
     };
     if wrong_ca_credential {
         let a = connecting[0];
@@ -190,12 +196,20 @@ fn network_time(w: &mut Walk<'_>, d: &mut Draft, warnings: &mut Vec<Warning>) {
             "some attempts failed for want of network time and others did not: network time \
              is absent from the start until the last such attempt (a `network_time` fault)",
         ));
+        let first_index = t.attempts.iter().position(|a| no_time(w.era, a));
+        let later = first_index.filter(|i| *i > 0);
         d.faults.push(Item::new(
-            "name = \"no-network-time\"\nnetwork_time = \"absent\"",
+            if later.is_some() {
+                "name = \"no-network-time\"\nactive = false\nnetwork_time = \"absent\""
+            } else {
+                "name = \"no-network-time\"\nnetwork_time = \"absent\""
+            },
             &src,
-            "no valid date and time in the first attempts",
+            "no valid date and time in some attempts",
         ));
+        w.time_gone_before = later;
         w.fault_names.push("no-network-time".to_owned());
+        w.time_back_after = t.attempts.iter().rposition(|a| no_time(w.era, a));
     }
     if w.era == Era::V2_9 {
         warnings.push(Warning::at(
@@ -404,6 +418,13 @@ impl Walk<'_> {
             ));
         }
         self.owner_actions(index, d, warnings);
+        if self.time_gone_before == Some(index) {
+            d.steps.push(Item::new(
+                "fault_on = \"no-network-time\"",
+                &a.start,
+                "the first attempt without network time",
+            ));
+        }
     }
 
     /// The step that starts attempt `index`, if the client did not start it itself.
@@ -777,6 +798,14 @@ impl Walk<'_> {
             vec![a.start.clone(), last],
             format!("attempt {} ends: the client's events so far", index + 1),
         ));
+        if self.time_back_after == Some(index) {
+            let src = a.start.clone();
+            d.steps.push(Item::new(
+                "fault_off = \"no-network-time\"",
+                &src,
+                "the last attempt without network time; the later ones had it",
+            ));
+        }
     }
 
     /// The events so far as quoted names, in the client's order (v2.9: those it prints).
