@@ -283,3 +283,53 @@ fn a_fetch_that_times_out() {
     );
     has(&i, "initial_backoff = \"1m\"");
 }
+
+#[test]
+fn cut_or_mangled_logs_never_panic() {
+    for case in [
+        "cme-mid-queue",
+        "busy-5xx-backoff",
+        "wrong-root-ca",
+        "reboot-before-report",
+        "not-claimed",
+        "no-time-then-time",
+        "fetch-timeout",
+    ] {
+        let log = std::fs::read_to_string(data(&format!("{case}.log"))).unwrap();
+        let history = std::fs::read(data(&format!("{case}.history.json"))).ok();
+        let h = history.as_deref();
+        let lines: Vec<&str> = log.lines().collect();
+        for keep in 0..=lines.len() {
+            let cut: String = lines[..keep].iter().map(|l| format!("{l}\n")).collect();
+            let _ = error_or_ok(cut.as_bytes(), h);
+            // Every line with a number turned huge, and every line dropped.
+            let huge = cut.replace("in 3 seconds", "in 18446744073709551615 seconds");
+            let _ = error_or_ok(huge.as_bytes(), h);
+            let dropped: String = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != keep)
+                .map(|(_, l)| format!("{l}\n"))
+                .collect();
+            let _ = error_or_ok(dropped.as_bytes(), h);
+            let _ = error_or_ok(dropped.as_bytes(), None);
+        }
+    }
+}
+
+fn error_or_ok(bytes: &[u8], history: Option<&[u8]>) -> Result<Imported, ImportError> {
+    import(&Inputs {
+        console: Input {
+            name: "field.log",
+            bytes,
+        },
+        service_history: history.map(|bytes| Input {
+            name: "history.json",
+            bytes,
+        }),
+        at_trace: None,
+        name: "x",
+        device: "dk1",
+        calibrate: false,
+    })
+}

@@ -210,13 +210,21 @@ fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
     }
     if let Some(wanted) = &x.events_in_order {
         if e.can("events_in_order", wanted.span(), Capability::EventCapture) {
-            let mut rest = seen.iter();
-            let missing = wanted
-                .get()
-                .iter()
-                .enumerate()
-                .find(|(_, w)| !rest.any(|s| s == *w));
+            // `matched`: how many observed events the earlier items used up.
+            let mut matched = 0;
+            let missing = wanted.get().iter().enumerate().find(|(_, w)| {
+                match seen.iter().skip(matched).position(|s| s == *w) {
+                    Some(at) => {
+                        matched += at + 1;
+                        false
+                    }
+                    None => true,
+                }
+            });
             if let Some((index, event)) = missing {
+                let next = seen
+                    .get(matched)
+                    .map_or_else(|| "nothing more".to_owned(), |s| format!("`{s}`"));
                 e.mismatch(
                     "events_in_order",
                     wanted.span(),
@@ -225,7 +233,11 @@ fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
                         names(wanted.get()),
                         index + 1
                     ),
-                    names(&seen),
+                    format!(
+                        "{}; after the earlier items: event {} is {next}",
+                        names(&seen),
+                        matched + 1
+                    ),
                 );
             }
         }

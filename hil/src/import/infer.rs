@@ -9,7 +9,7 @@ use super::config;
 use super::console::ConsoleLog;
 use super::draft::{Draft, Item};
 use super::history::HistoryCommand;
-use super::source::{Src, Warning};
+use super::source::Warning;
 use super::timeline::Timeline;
 use super::toml_text::quote;
 use super::walk;
@@ -328,9 +328,4 @@ fn configuration(s: &Sources<'_>, d: &mut Draft, warnings: &mut Vec<Warning>) ->
         d.config.push(item.clone());
     }
     plan
-}
-
-/// The source line of the first item of `items`, for a comment.
-pub fn first_src(items: &[(HistoryCommand, Item)]) -> Option<Src> {
-    items.first().map(|(c, _)| c.src.clone())
 }

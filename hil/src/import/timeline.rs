@@ -158,7 +158,7 @@ pub fn build(log: &ConsoleLog, warnings: &mut Vec<Warning>) -> Result<Timeline, 
         while let Some(line) = typed.next_if(|l| **l < h.line_no) {
             pending_trigger = Some(log.src(*line));
         }
-        let now_ms = h.uptime.map(|u| offset_ms + millis(u));
+        let now_ms = h.uptime.map(|u| offset_ms.saturating_add(millis(u)));
         if let Some(ms) = now_ms {
             t.last_ms = t.last_ms.max(ms);
         }

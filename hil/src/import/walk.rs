@@ -34,7 +34,7 @@ pub fn first_backoff(t: &Timeline) -> Option<(u64, Vec<Src>)> {
             End::Stopped(src) => src.clone(),
             End::Rebooted(src) => src.clone(),
         };
-        (gap >= 1_000).then(|| ((gap + 500) / 1_000, vec![stop, b.start.clone()]))
+        (gap >= 1_000).then(|| (gap.saturating_add(500) / 1_000, vec![stop, b.start.clone()]))
     })
 }
 
@@ -62,7 +62,9 @@ fn automatic(t: &Timeline, index: usize) -> Option<Src> {
         .filter(|(_, src, _)| src.line < a.start.line)
         .filter(|(_, src, _)| index == 0 || src.line > t.attempts[index - 1].start.line)
         .find(|(s, _, at)| {
-            at.is_some_and(|at| (at + s * 1_000).abs_diff(start) <= SCHEDULE_SLACK_MS)
+            at.is_some_and(|at| {
+                at.saturating_add(s.saturating_mul(1_000)).abs_diff(start) <= SCHEDULE_SLACK_MS
+            })
         })
         .map(|(_, src, _)| src.clone())
 }
@@ -85,7 +87,6 @@ struct Walk<'a> {
     skips_done: bool,
     claimed: bool,
     wrong_ca_credential: bool,
-    fault_names: Vec<String>,
     /// The last attempt without network time, when later ones had it.
     time_back_after: Option<usize>,
     /// The first attempt without network time, when earlier ones had it.
@@ -123,7 +124,6 @@ pub fn walk(s: &Sources<'_>, plan: &Plan, d: &mut Draft, warnings: &mut Vec<Warn
         skips_done: false,
         claimed: plan.claimed_at_start,
         wrong_ca_credential,
-        fault_names: Vec::new(),
         time_back_after: None,
         time_gone_before: None,
     };
@@ -208,7 +208,6 @@ fn network_time(w: &mut Walk<'_>, d: &mut Draft, warnings: &mut Vec<Warning>) {
             "no valid date and time in some attempts",
         ));
         w.time_gone_before = later;
-        w.fault_names.push("no-network-time".to_owned());
         w.time_back_after = t.attempts.iter().rposition(|a| no_time(w.era, a));
     }
     if w.era == Era::V2_9 {
@@ -559,7 +558,7 @@ impl Walk<'_> {
                             answer,
                             Answer::Http(200..=299) | Answer::Coap { class: 2, .. }
                         ) {
-                            let text = answer_toml(*answer, self.coap);
+                            let text = answer_toml(*answer);
                             self.service_fault(
                                 d,
                                 "report",
@@ -673,7 +672,7 @@ impl Walk<'_> {
             return;
         }
         let _ = a;
-        let text = answer_toml(answer, self.coap);
+        let text = answer_toml(answer);
         if let Answer::Coap { detail: None, .. } = answer {
             warnings.push(Warning::at(
                 src,
@@ -844,7 +843,7 @@ impl Walk<'_> {
             (Some(f), Some(e)) if e >= f => (e - f) / 1_000,
             _ => 60,
         };
-        (span * 2 + 60).max(120)
+        span.saturating_mul(2).saturating_add(60).max(120)
     }
 
     /// The final expectations: the events, the commands' statuses, the claim.
@@ -923,10 +922,9 @@ impl Walk<'_> {
 }
 
 /// A service fault's `answer` for a status the log shows.
-fn answer_toml(answer: Answer, coap: bool) -> String {
+fn answer_toml(answer: Answer) -> String {
     match answer {
         Answer::Http(0) => "\"close\"".to_owned(),
-        Answer::Http(status) if coap => format!("{{ http = {status} }}"),
         Answer::Http(status) => format!("{{ http = {status} }}"),
         Answer::Coap { class, detail } => {
             format!("{{ coap = \"{class}.{:02}\" }}", detail.unwrap_or(0))
