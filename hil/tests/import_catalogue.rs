@@ -98,6 +98,7 @@ fn every_catalogue_scenario_in_every_era_round_trips() {
                     name: &name,
                     device: &device,
                     calibrate: true,
+                    allow_unknown: false,
                 };
                 let imported = match import(&inputs) {
                     Ok(i) => i,

@@ -35,6 +35,7 @@ fn import_case(case: &str) -> Imported {
         name: case,
         device: "dk1",
         calibrate: true,
+        allow_unknown: false,
     })
     .unwrap();
     assert_eq!(
@@ -150,6 +151,7 @@ fn error_of(bytes: &[u8]) -> ImportError {
         name: "x",
         device: "dk1",
         calibrate: false,
+        allow_unknown: false,
     })
     .unwrap_err()
 }
@@ -227,6 +229,7 @@ fn a_broken_history_is_an_error_naming_the_line() {
         name: "x",
         device: "dk1",
         calibrate: false,
+        allow_unknown: false,
     })
     .unwrap_err();
     assert!(matches!(e, ImportError::History { line: 3, .. }), "{e}");
@@ -253,6 +256,7 @@ fn an_at_trace_names_the_failing_command() {
         name: "x",
         device: "dk1",
         calibrate: true,
+        allow_unknown: false,
     })
     .unwrap();
     assert_eq!(i.verdict, Some(Verdict::Reproduces), "{}", i.toml);
@@ -331,5 +335,6 @@ fn error_or_ok(bytes: &[u8], history: Option<&[u8]>) -> Result<Imported, ImportE
         name: "x",
         device: "dk1",
         calibrate: false,
+        allow_unknown: false,
     })
 }

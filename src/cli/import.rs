@@ -36,6 +36,10 @@ pub struct ImportArgs {
     /// sizes (which the console does not show).
     #[arg(long)]
     no_calibrate: bool,
+    /// Pass over lines of the provisioning library the decoder does not know (each with a
+    /// warning) instead of stopping at the first.
+    #[arg(long)]
+    allow_unknown_lines: bool,
 }
 
 /// Runs `provlab import`: writes the scenario, prints the warnings on stderr. Exit 0 when
@@ -79,6 +83,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         name: &name,
         device: &args.device,
         calibrate: !args.no_calibrate,
+        allow_unknown: args.allow_unknown_lines,
     };
     let imported = match import(&inputs) {
         Ok(i) => i,

@@ -19,24 +19,92 @@ pub struct ConsoleLog {
     pub decoded: Decoded,
     /// Lines with `nrf_provisioning now` typed at the shell (1-based).
     pub typed_triggers: Vec<usize>,
+    /// For a HIL capture file: the file line of each console line (index: console line).
+    pub line_map: Option<Vec<usize>>,
 }
 
 impl ConsoleLog {
-    /// `file:line` of this log.
+    /// `file:line` of console line `line` (a line of the file as given).
     pub fn src(&self, line: usize) -> Src {
-        Src::new(&self.file, line)
+        Src::new(&self.file, file_line(self.line_map.as_deref(), line))
     }
 }
 
+/// The file line of console line `line` under `map`.
+fn file_line(map: Option<&[usize]>, line: usize) -> usize {
+    map.and_then(|m| m.get(line).copied()).unwrap_or(line)
+}
+
+/// Whether `text` is a HIL runner's capture file (`+SSSSSS.mmm <escaped bytes>` lines and
+/// `# notes`, `hil/src/console/capture.rs`).
+fn is_capture(text: &str) -> bool {
+    text.lines()
+        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .and_then(|l| l.strip_prefix('+'))
+        .and_then(|l| l.split_once(' ').map(|(stamp, _)| stamp))
+        .and_then(|stamp| stamp.split_once('.'))
+        .is_some_and(|(secs, millis)| {
+            !secs.is_empty()
+                && secs.bytes().all(|b| b.is_ascii_digit())
+                && millis.len() == 3
+                && millis.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
+/// The console bytes of a capture file, and the file line of each console line.
+fn from_capture(file: &str, text: &str) -> Result<(Vec<u8>, Vec<usize>), ImportError> {
+    let lines = crate::console::parse_capture(text).map_err(|e| ImportError::UnreadableLine {
+        file: file.to_owned(),
+        line: e.line_no,
+        reason: format!("HIL capture file: {}", e.why),
+    })?;
+    let entries = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.is_empty())
+        .map(|(i, _)| i + 1);
+    let mut bytes = Vec::new();
+    // Index 0 unused: console lines count from 1.
+    let mut map = vec![0];
+    for (line, file_line) in lines.iter().zip(entries) {
+        let starts = bytes.iter().filter(|b| **b == b'\n').count() + 1;
+        while map.len() <= starts {
+            map.push(file_line);
+        }
+        bytes.extend_from_slice(&line.bytes);
+    }
+    Ok((bytes, map))
+}
+
 /// Reads a console capture (`file` names it in errors and provenance).
+///
+/// A line of the provisioning modules that no pattern of the era knows is an error naming
+/// it, unless `allow_unknown` (then it is passed over with a warning).
 pub fn read(
     file: &str,
     bytes: &[u8],
+    allow_unknown: bool,
     warnings: &mut Vec<Warning>,
 ) -> Result<ConsoleLog, ImportError> {
+    if let Some(text) = std::str::from_utf8(bytes).ok().filter(|t| is_capture(t)) {
+        let (console, map) = from_capture(file, text)?;
+        return read_console(file, &console, Some(map), allow_unknown, warnings);
+    }
+    read_console(file, bytes, None, allow_unknown, warnings)
+}
+
+fn read_console(
+    file: &str,
+    bytes: &[u8],
+    line_map: Option<Vec<usize>>,
+    allow_unknown: bool,
+    warnings: &mut Vec<Warning>,
+) -> Result<ConsoleLog, ImportError> {
+    let map = line_map.as_deref();
+    let at = |line: usize| file_line(map, line);
     let text = std::str::from_utf8(bytes).map_err(|e| ImportError::UnreadableLine {
         file: file.to_owned(),
-        line: line_of(bytes, e.valid_up_to()),
+        line: at(line_of(bytes, e.valid_up_to())),
         reason: "bytes that are not UTF-8 text: a binary file, or a capture at the wrong \
                  baud rate"
             .to_owned(),
@@ -48,7 +116,7 @@ pub fn read(
         {
             return Err(ImportError::UnreadableLine {
                 file: file.to_owned(),
-                line: index + 1,
+                line: at(index + 1),
                 reason: format!(
                     "control character {bad:?}: binary data, or a capture at the wrong baud rate"
                 ),
@@ -56,7 +124,7 @@ pub fn read(
         }
     }
     let (era, era_src) = match banner(text) {
-        Some((era, line)) => (era, Some(Src::new(file, line))),
+        Some((era, line)) => (era, Some(Src::new(file, at(line)))),
         None => {
             let era = guess_era(text);
             warnings.push(Warning::general(format!(
@@ -78,7 +146,7 @@ pub fn read(
         let (line, first) = first_nonblank(text);
         return Err(ImportError::NotAConsoleLog {
             file: file.to_owned(),
-            line,
+            line: at(line),
             reason: if first.is_empty() {
                 "the file is empty".to_owned()
             } else {
@@ -99,7 +167,7 @@ pub fn read(
         if cut && unknown.line_no == last_line {
             return Err(ImportError::UnreadableLine {
                 file: file.to_owned(),
-                line: unknown.line_no,
+                line: at(unknown.line_no),
                 reason: format!(
                     "the log ends in the middle of this line (`{}`): the capture is truncated",
                     shorten(plain)
@@ -107,17 +175,31 @@ pub fn read(
             });
         }
         if let Some(log) = logline::parse(plain) {
-            if log.module.starts_with("nrf_provisioning") && log.level != Some(logline::Level::Dbg)
-            {
+            let ours = log.module.starts_with("nrf_provisioning")
+                && log.level != Some(logline::Level::Dbg);
+            if ours && !allow_unknown {
                 return Err(ImportError::UnreadableLine {
                     file: file.to_owned(),
-                    line: unknown.line_no,
+                    line: at(unknown.line_no),
                     reason: format!(
-                        "the decoder does not know this line of `{}` in era {era}: `{}`",
+                        "the decoder does not know this line of `{}` in era {era}: `{}` (a \
+                         garbled line, or a message missing from hil/src/decode/patterns.rs; \
+                         --allow-unknown-lines passes over such lines)",
                         log.module,
                         shorten(log.message)
                     ),
                 });
+            }
+            if ours {
+                warnings.push(Warning::at(
+                    &Src::new(file, at(unknown.line_no)),
+                    format!(
+                        "a line of `{}` the decoder does not know, passed over: `{}`",
+                        log.module,
+                        shorten(log.message)
+                    ),
+                ));
+                continue;
             }
         }
         if plain.ends_with("nrf_provisioning now") {
@@ -128,7 +210,7 @@ pub fn read(
     }
     if let Some(first) = ignored.first() {
         warnings.push(Warning::at(
-            &Src::new(file, first.line_no),
+            &Src::new(file, at(first.line_no)),
             format!(
                 "{} line(s) the decoder does not know were passed over (other modules, \
                  shell output), the first: `{}`",
@@ -143,6 +225,7 @@ pub fn read(
         era_src,
         decoded,
         typed_triggers,
+        line_map,
     })
 }
 

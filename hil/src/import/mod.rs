@@ -51,6 +51,9 @@ pub struct Inputs<'a> {
     /// Run the draft in simulation and calibrate what the console cannot show
     /// ([`calibrate`]).
     pub calibrate: bool,
+    /// Pass over lines of the provisioning modules the decoder does not know (with a
+    /// warning) instead of failing on them.
+    pub allow_unknown: bool,
 }
 
 /// The result of an import.
@@ -69,7 +72,12 @@ pub struct Imported {
 /// Imports a field run (see the module docs).
 pub fn import(inputs: &Inputs<'_>) -> Result<Imported, ImportError> {
     let mut warnings = Vec::new();
-    let log = console::read(inputs.console.name, inputs.console.bytes, &mut warnings)?;
+    let log = console::read(
+        inputs.console.name,
+        inputs.console.bytes,
+        inputs.allow_unknown,
+        &mut warnings,
+    )?;
     let timeline = timeline::build(&log, &mut warnings)?;
     let history = match inputs.service_history {
         Some(input) => {
