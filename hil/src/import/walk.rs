@@ -14,6 +14,9 @@ use super::source::{Src, Warning};
 use super::timeline::{Attempt, End, Timeline};
 use super::toml_text::{duration_s, quote};
 
+/// The client's root CA sec tag when the log does not name one (the library's default).
+const DEFAULT_ROOT_CA_SEC_TAG: u32 = 50;
+
 /// How far a scheduled start may be from its announced time and still count as it.
 const SCHEDULE_SLACK_MS: u64 = 1_500;
 
@@ -146,7 +149,10 @@ pub fn walk(s: &Sources<'_>, plan: &Plan, d: &mut Draft, warnings: &mut Vec<Warn
         if a.check_ca.is_none() {
             warnings.push(Warning::at(
                 &src,
-                "the log does not name the root CA's sec tag; 42 is assumed",
+                format!(
+                    "the log does not name the root CA's sec tag; the client's default \
+                     ({DEFAULT_ROOT_CA_SEC_TAG}) is assumed"
+                ),
             ));
         }
     }
@@ -154,7 +160,9 @@ pub fn walk(s: &Sources<'_>, plan: &Plan, d: &mut Draft, warnings: &mut Vec<Warn
     for index in 0..t.attempts.len() {
         w.before(index, d, warnings);
         w.start(index, d, warnings);
+        let faults = d.faults.len();
         w.exchanges(index, d, warnings);
+        unexplained(&w, index, d.faults.len() > faults, warnings);
         w.end(index, d, warnings);
     }
     // Owner actions after the last attempt still belong to the run (the history shows them).
@@ -215,6 +223,42 @@ fn network_time(w: &mut Walk<'_>, d: &mut Draft, warnings: &mut Vec<Warning>) {
             &src,
             "v2.9 prints a missing date and time as a plain failure (`Provisioning failed, \
              error: -110` before any request); taken as FAILED_NO_VALID_DATETIME",
+        ));
+    }
+}
+
+/// Warns about a failure of attempt `index` that no inferred fault or state explains.
+fn unexplained(w: &Walk<'_>, index: usize, fault_added: bool, warnings: &mut Vec<Warning>) {
+    let a = &w.s.timeline.attempts[index];
+    if fault_added || no_time(w.era, a) {
+        return;
+    }
+    if let Some(src) = a.line_of(ClientEvent::FailedTooManyCommands) {
+        warnings.push(Warning::at(
+            src,
+            "FAILED_TOO_MANY_COMMANDS: the batch did not fit the device (records or RX \
+             buffer); the field's CONFIG_NRF_PROVISIONING_CBOR_RECORDS / RX buffer size are \
+             not in the log; set `records_limit` or `rx_buf_size` in [device.client]",
+        ));
+    }
+    if let Some(src) = a.line_of(ClientEvent::FatalError) {
+        warnings.push(Warning::at(
+            src,
+            "FATAL_ERROR: no fault the scenario format has explains it; not reproduced",
+        ));
+    }
+    if let Some(src) = a.line_of(ClientEvent::Failed) {
+        let errno = a
+            .errno
+            .as_ref()
+            .map(|(e, _)| format!(" (error {e})"))
+            .unwrap_or_default();
+        warnings.push(Warning::at(
+            src,
+            format!(
+                "FAILED{errno} with no answer or timeout in the log that explains it; no fault \
+                 is inferred for it"
+            ),
         ));
     }
 }
