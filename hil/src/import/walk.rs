@@ -959,6 +959,28 @@ impl Walk<'_> {
                     &src,
                     "DONE, and every command answered",
                 ));
+            } else if let (true, Some(c)) = (
+                claimed,
+                self.plan.commands.iter().find(|c| c.status == "FAILED"),
+            ) {
+                d.expect.push(Item::new(
+                    "status = \"ERROR\"",
+                    &c.src,
+                    format!(
+                        "command {} FAILED, and no owner action after it",
+                        c.position
+                    ),
+                ));
+            } else if claimed
+                && all_done
+                && !self.plan.commands.is_empty()
+                && !self.plan.has_finished()
+            {
+                d.expect.push(Item::new(
+                    "status = \"AWAITING\"",
+                    &last.start,
+                    "every command answered, no `finished` in the history",
+                ));
             }
         }
         let _ = warnings;
