@@ -115,3 +115,31 @@ fn command(line: &str) -> Option<(String, String)> {
     }
     Some((name.to_ascii_uppercase(), params.to_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_get_their_answers() {
+        let trace = "[12:00:01] > AT%CMNG=3,16842753,2\n[12:00:01] < +CME ERROR: 514\nAT+CFUN?\n+CFUN: 1\nOK\nAT%KEYGEN=16842753,2,1\n";
+        let got = read("at.txt", trace).unwrap_or_default();
+        let outcomes: Vec<_> = got
+            .iter()
+            .map(|x| (x.command.as_str(), x.params.as_str(), x.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("%CMNG", "3,16842753,2", AtOutcome::Cme(514)),
+                ("+CFUN", "", AtOutcome::Ok),
+                ("%KEYGEN", "16842753,2,1", AtOutcome::Unanswered),
+            ]
+        );
+        assert_eq!(got.first().map(|x| x.src.line), Some(1));
+        assert!(matches!(
+            read("at.txt", "AT%CMNG=1\n+CME ERROR: x\n"),
+            Err(ImportError::AtTrace { line: 2, .. })
+        ));
+    }
+}

@@ -74,3 +74,21 @@ pub fn duration_s(seconds: u64) -> String {
     }
     quote(&out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_valid_toml() {
+        assert_eq!(quote("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
+        assert_eq!(key("secTag"), "secTag");
+        assert_eq!(key("app/mqtt/host"), "\"app/mqtt/host\"");
+        assert_eq!(duration_s(0), "\"0s\"");
+        assert_eq!(duration_s(3_725), "\"1h2m5s\"");
+        let v: Value =
+            serde_json::from_str(r#"{"properties":{"a/b":"1"},"n":[1,"2"]}"#).unwrap_or_default();
+        let text = format!("x = {}", value(&v));
+        assert!(toml::from_str::<toml::Value>(&text).is_ok(), "{text}");
+    }
+}
