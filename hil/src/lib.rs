@@ -24,6 +24,7 @@ pub mod backend;
 pub mod clock;
 pub mod console;
 pub mod decode;
+pub mod import;
 pub mod lab;
 pub mod lease;
 pub mod probe;

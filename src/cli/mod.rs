@@ -6,6 +6,7 @@ mod decode;
 mod decode_tokens;
 mod health;
 mod hil;
+mod import;
 mod modem;
 mod run;
 mod schema;
@@ -42,6 +43,10 @@ enum Command {
     /// The HIL runner: run scenario files on a rack's boards (real nRF91 boards or virtual
     /// ones), and inspect the rack's leases and probes.
     Hil(hil::HilArgs),
+    /// Write a scenario that reproduces a field run, from the device's console log (and the
+    /// service's command history for it, and an AT trace): device, configuration, faults,
+    /// steps and expectations, each with the input line it came from.
+    Import(import::ImportArgs),
     /// Run a simulated nRF91 modem on a pseudo-terminal, behind a plain AT host or the
     /// sample firmware's Zephyr shell, for host tools such as nrfcredstore.
     Modem(modem::ModemArgs),
@@ -65,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Decode(args) => decode::run(args),
         Command::Health(args) => health::run(args),
         Command::Hil(args) => hil::run(args),
+        Command::Import(args) => import::run(args),
         Command::Modem(args) => modem::run(args),
         Command::Run(args) => run::run(args),
         Command::Schema(args) => schema::run(args),

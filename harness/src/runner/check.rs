@@ -170,6 +170,23 @@ fn service_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
     }
 }
 
+/// Where two event lists first part, told from each side: `first difference at event 4:
+/// `DONE`` and `first difference at event 4: `FAILED`` (or `nothing more`).
+fn first_difference(expected: &[ClientEvent], observed: &[ClientEvent]) -> (String, String) {
+    let at = expected
+        .iter()
+        .zip(observed)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(observed.len()));
+    let side = |list: &[ClientEvent]| {
+        let item = list
+            .get(at)
+            .map_or_else(|| "nothing more".to_owned(), |e| format!("`{e}`"));
+        format!("first difference at event {}: {item}", at + 1)
+    };
+    (side(expected), side(observed))
+}
+
 fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
     let seen: Vec<ClientEvent> = obs.events.iter().map(|o| o.event).collect();
     if let Some(events) = &x.events {
@@ -182,23 +199,32 @@ fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
             seen.iter().copied().filter(|e| *e != scheduled).collect()
         };
         if e.can("events", events.span(), Capability::EventCapture) && events.get() != &compared {
+            let (expected_at, observed_at) = first_difference(events.get(), &compared);
             e.mismatch(
                 "events",
                 events.span(),
-                names(events.get()),
-                names(&compared),
+                format!("{}; {expected_at}", names(events.get())),
+                format!("{}; {observed_at}", names(&compared)),
             );
         }
     }
     if let Some(wanted) = &x.events_in_order {
         if e.can("events_in_order", wanted.span(), Capability::EventCapture) {
-            let mut rest = seen.iter();
-            let missing = wanted
-                .get()
-                .iter()
-                .enumerate()
-                .find(|(_, w)| !rest.any(|s| s == *w));
+            // `matched`: how many observed events the earlier items used up.
+            let mut matched = 0;
+            let missing = wanted.get().iter().enumerate().find(|(_, w)| {
+                match seen.iter().skip(matched).position(|s| s == *w) {
+                    Some(at) => {
+                        matched += at + 1;
+                        false
+                    }
+                    None => true,
+                }
+            });
             if let Some((index, event)) = missing {
+                let next = seen
+                    .get(matched)
+                    .map_or_else(|| "nothing more".to_owned(), |s| format!("`{s}`"));
                 e.mismatch(
                     "events_in_order",
                     wanted.span(),
@@ -207,7 +233,11 @@ fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
                         names(wanted.get()),
                         index + 1
                     ),
-                    names(&seen),
+                    format!(
+                        "{}; after the earlier items: event {} is {next}",
+                        names(&seen),
+                        matched + 1
+                    ),
                 );
             }
         }
@@ -340,5 +370,24 @@ fn record_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ClientEvent::{Done, Failed, NeedLteActivated, Start, Stop};
+
+    #[test]
+    fn first_difference_names_both_sides() {
+        let (e, o) = first_difference(
+            &[Start, NeedLteActivated, Done, Stop],
+            &[Start, NeedLteActivated, Failed, Stop],
+        );
+        assert_eq!(e, "first difference at event 3: `DONE`");
+        assert_eq!(o, "first difference at event 3: `FAILED`");
+        let (e, o) = first_difference(&[Start, Done, Stop], &[Start]);
+        assert_eq!(e, "first difference at event 2: `DONE`");
+        assert_eq!(o, "first difference at event 2: nothing more");
     }
 }

@@ -31,3 +31,5 @@ pub fn token_for(name: &str) -> String {
     )
     .encode()
 }
+pub mod field;
+pub mod render;
