@@ -30,7 +30,7 @@ fn fleet_scenario() -> LoadedScenario {
 
 fn bench_fleet(c: &mut Criterion) {
     let scenario = fleet_scenario();
-    let runner = Runner::new(SimBackendFactory::default(), RunOptions { seed: None });
+    let runner = Runner::new(SimBackendFactory::default(), RunOptions::with_seed(None));
     let mut group = c.benchmark_group("fleet");
     // One run takes seconds: ten single-iteration samples (criterion warns that they do
     // not fit the measurement time and takes ~10 runs anyway; that is intended).

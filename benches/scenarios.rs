@@ -23,7 +23,7 @@ fn catalogue() -> Vec<LoadedScenario> {
 
 fn bench_catalogue(c: &mut Criterion) {
     let scenarios = catalogue();
-    let runner = Runner::new(SimBackendFactory::default(), RunOptions { seed: None });
+    let runner = Runner::new(SimBackendFactory::default(), RunOptions::with_seed(None));
     let mut group = c.benchmark_group("scenarios");
     // One catalogue pass takes a few hundred milliseconds: flat sampling keeps the run short.
     group.sampling_mode(SamplingMode::Flat);

@@ -182,3 +182,36 @@ fn schema_prints_the_json_schema() {
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(schema["title"], "provlab scenario");
 }
+
+#[test]
+fn inputs_beyond_the_bounds_are_refused_with_a_message_not_a_panic() {
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--devices",
+        "18446744073709551615",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more than the 1000000 a fleet run may have"),
+        "{}",
+        stderr(&out)
+    );
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--max-virtual-time",
+        "1m",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("more than the cap of 1m"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("replay: provlab run scenarios/01-happy-path-http.toml"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -51,6 +51,14 @@ pub enum DurationError {
         /// The whole text.
         text: String,
     },
+    /// Longer than [`Duration::MAX_WRITTEN`].
+    #[error(
+        "duration `{text}` is longer than 3650d (ten years), the longest a scenario may write"
+    )]
+    TooLong {
+        /// The whole text.
+        text: String,
+    },
 }
 
 const UNITS: [(&str, u64); 5] = [
@@ -75,6 +83,13 @@ fn rank(unit: &str) -> u8 {
 impl Duration {
     /// Zero.
     pub const ZERO: Duration = Duration { millis: 0 };
+
+    /// The longest duration a scenario may write: ten years (3650 days). Week- and
+    /// month-long scheduled scenarios are normal; a typo of 10^11 days is not, and would
+    /// keep a run busy for hours.
+    pub const MAX_WRITTEN: Duration = Duration {
+        millis: 3650 * 86_400_000,
+    };
 
     /// A duration of `millis` milliseconds.
     pub const fn from_millis(millis: u64) -> Self {
@@ -141,6 +156,11 @@ impl Duration {
             let value: u64 = number.parse().map_err(|_| overflow())?;
             let part = value.checked_mul(*scale).ok_or_else(overflow)?;
             total = total.checked_add(part).ok_or_else(overflow)?;
+        }
+        if total > Self::MAX_WRITTEN.millis {
+            return Err(DurationError::TooLong {
+                text: text.to_owned(),
+            });
         }
         Ok(Self { millis: total })
     }

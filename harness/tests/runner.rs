@@ -243,7 +243,7 @@ fn owner_action_answers_are_checked_against_expect_status() {
 fn seed_override_reaches_setup_and_the_replay_command() {
     let loaded = scenario();
     let mut backend = failure_mid_queue([Succeeded, Skipped, Succeeded, Failed]);
-    let result = run_with(&loaded, &mut backend, &RunOptions { seed: Some(99) });
+    let result = run_with(&loaded, &mut backend, &RunOptions::with_seed(Some(99)));
     assert_eq!(backend.log[0], "setup failure-mid-queue seed 99");
     assert_eq!(result.seed, 99);
     assert!(result
@@ -293,4 +293,46 @@ fn runners_and_results_cross_threads() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(results[0].transcript, results[1].transcript);
+}
+
+#[test]
+fn a_timeline_asking_more_virtual_time_than_the_cap_is_an_error_before_setup() {
+    let loaded = scenario();
+    let mut backend = failure_mid_queue(ALL_GOOD);
+    let options = RunOptions {
+        max_virtual_time: provlab_harness::Duration::from_secs(1),
+        ..RunOptions::default()
+    };
+    let result = run_with(&loaded, &mut backend, &options);
+    let Outcome::Error { message } = &result.outcome else {
+        panic!("expected an error: {:#?}", result.outcome);
+    };
+    assert!(message.contains("more than the cap of 1s"), "{message}");
+    assert!(message.contains("--max-virtual-time"), "{message}");
+    assert!(backend.log.is_empty(), "set up anyway: {:?}", backend.log);
+}
+
+#[test]
+fn a_run_over_its_wall_clock_budget_ends_as_an_error() {
+    let loaded = scenario();
+    let mut backend = failure_mid_queue(ALL_GOOD);
+    let options = RunOptions {
+        wall_budget: std::time::Duration::ZERO,
+        ..RunOptions::default()
+    };
+    let result = run_with(&loaded, &mut backend, &options);
+    let Outcome::Error { message } = &result.outcome else {
+        panic!("expected an error: {:#?}", result.outcome);
+    };
+    assert!(message.contains("wall-clock budget"), "{message}");
+    assert!(message.starts_with("step 1"), "{message}");
+}
+
+#[test]
+fn durations_longer_than_ten_years_are_refused_where_they_are_written() {
+    let source = std::fs::read_to_string(FILE).unwrap();
+    let edited = format!("{source}\n[[step]]\nadvance = \"200000000000d\"\n");
+    let error = load_str(&edited, Path::new(FILE)).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("longer than 3650d"), "{text}");
 }

@@ -24,7 +24,7 @@ fn sim_run(loaded: &provlab_harness::LoadedScenario, seed: u64) -> ScenarioResul
         SimBackendFactory::new(SimOptions {
             net: NetMode::InMemory,
         }),
-        RunOptions { seed: Some(seed) },
+        RunOptions::with_seed(Some(seed)),
     )
     .run(loaded)
 }

@@ -40,7 +40,7 @@ fn every_catalogue_scenario_in_every_era_decodes_to_the_recorded_events() {
     for file in scenarios() {
         let scenario = load_file(&file).unwrap();
         let result =
-            Runner::new(SimBackendFactory::default(), RunOptions { seed: None }).run(&scenario);
+            Runner::new(SimBackendFactory::default(), RunOptions::with_seed(None)).run(&scenario);
         let entries = &result.transcript.entries;
         let mut devices: Vec<String> = entries
             .iter()

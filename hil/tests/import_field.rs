@@ -46,7 +46,8 @@ fn import_case(case: &str) -> Imported {
     );
     // The file loads through the real loader and passes on the simulation backend.
     let loaded = load_str(&imported.toml, Path::new(&format!("{case}.toml"))).unwrap();
-    let result = Runner::new(SimBackendFactory::default(), RunOptions { seed: None }).run(&loaded);
+    let result =
+        Runner::new(SimBackendFactory::default(), RunOptions::with_seed(None)).run(&loaded);
     assert_eq!(
         result.outcome,
         Outcome::Passed,

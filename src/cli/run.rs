@@ -15,7 +15,7 @@ use provlab_harness::report::json::write_json;
 use provlab_harness::report::junit::write_junit;
 use provlab_harness::report::transcripts::write_transcripts;
 use provlab_harness::report::ExitStatus;
-use provlab_harness::{load_path_with, LoadOptions, LoadedScenario, RunOptions, Runner};
+use provlab_harness::{load_path_with, Duration, LoadOptions, LoadedScenario, RunOptions, Runner};
 use provlab_sim::backend::fleet;
 use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
 
@@ -31,6 +31,13 @@ pub struct RunArgs {
     /// Overrides every scenario's seed.
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
+    /// The most virtual time one scenario's timeline may ask for (its `advance` and
+    /// `within` durations summed); more is an error before it runs.
+    #[arg(long, value_name = "DURATION", default_value = "365d")]
+    max_virtual_time: Duration,
+    /// The most wall-clock time one scenario may take; a run over it ends as an error.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    wall_budget: Duration,
     /// Only scenarios whose name contains this text.
     #[arg(long, value_name = "SUBSTR")]
     filter: Option<String>,
@@ -111,7 +118,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         &scenarios,
         &jobs,
         threads,
-        |loaded, job| Runner::new(factory.clone(), RunOptions { seed: job.seed }).run(loaded),
+        |loaded, job| {
+            let options = RunOptions {
+                seed: job.seed,
+                max_virtual_time: args.max_virtual_time,
+                wall_budget: args.wall_budget.to_std(),
+            };
+            Runner::new(factory.clone(), options).run(loaded)
+        },
         |result, job| print::result_line(result, job.repetition, "provlab run", &replay_flags),
     );
     let wall = started.elapsed();

@@ -33,10 +33,42 @@ use crate::scenario::{Expectation, Step};
 use crate::transcript::{format_time, Entry, EntryKind, Lane, Transcript};
 
 /// Options of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOptions {
     /// Overrides the scenario's seed (`--seed`).
     pub seed: Option<u64>,
+    /// The most virtual time a scenario's timeline may ask for (its `advance` and `within`
+    /// durations summed): more is an error before the run starts.
+    pub max_virtual_time: Duration,
+    /// The most wall-clock time one scenario may take: a run over it ends as an error.
+    pub wall_budget: std::time::Duration,
+}
+
+impl RunOptions {
+    /// The default cap on a timeline's virtual time: a year (week- and month-long scheduled
+    /// scenarios are normal use).
+    pub const DEFAULT_MAX_VIRTUAL_TIME: Duration = Duration::from_millis(365 * 86_400_000);
+    /// The default wall-clock budget of one scenario: ten minutes, ten times what the
+    /// slowest catalogue scenario takes on a loaded 2-core machine.
+    pub const DEFAULT_WALL_BUDGET: std::time::Duration = std::time::Duration::from_secs(600);
+
+    /// The defaults, with `seed` overriding the scenario's.
+    pub fn with_seed(seed: Option<u64>) -> Self {
+        Self {
+            seed,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            seed: None,
+            max_virtual_time: Self::DEFAULT_MAX_VIRTUAL_TIME,
+            wall_budget: Self::DEFAULT_WALL_BUDGET,
+        }
+    }
 }
 
 /// Runs scenarios on backends made by a factory. `Sync` when the factory is, so one runner
@@ -113,6 +145,9 @@ pub fn run_with(
         loaded,
         backend,
         caps,
+        options: options.clone(),
+        deadline: started.checked_add(options.wall_budget),
+        over_budget: std::cell::Cell::new(false),
         skipped: Vec::new(),
         unmet: Vec::new(),
         notes: Vec::new(),
@@ -145,11 +180,53 @@ struct Run<'a> {
     loaded: &'a LoadedScenario,
     backend: &'a mut dyn Backend,
     caps: Capabilities,
+    options: RunOptions,
+    /// When the wall-clock budget runs out (`None`: a budget too large to reach).
+    deadline: Option<Instant>,
+    /// Set by a wait's condition when the budget ran out while the backend waited.
+    over_budget: std::cell::Cell<bool>,
     skipped: Vec<Skip>,
     unmet: Vec<Unmet>,
     notes: Vec<Note>,
     /// Names of optional faults left out.
     skipped_faults: Vec<String>,
+}
+
+impl Run<'_> {
+    /// The error of a run over its wall-clock budget.
+    fn budget_message(&self) -> String {
+        format!(
+            "the run went over its wall-clock budget of {}s (raise it with --wall-budget)",
+            self.options.wall_budget.as_secs()
+        )
+    }
+
+    /// Why the timeline asks for more virtual time than the cap, if it does: its `advance`
+    /// and `within` durations summed (an upper bound of what it can run).
+    fn asks_too_much_virtual_time(&self) -> Option<String> {
+        let scenario = &self.loaded.scenario;
+        let steps = scenario.steps.iter().map(|step| match step.get() {
+            Step::Advance(d) => d.as_millis(),
+            Step::WaitUntil(e) | Step::Expect(e) => {
+                e.get().within.as_ref().map_or(0, |w| w.get().as_millis())
+            }
+            _ => 0,
+        });
+        let expectations = scenario
+            .expect
+            .iter()
+            .map(|e| e.get().within.as_ref().map_or(0, |w| w.get().as_millis()));
+        let total = steps
+            .chain(expectations)
+            .fold(0u64, |sum, ms| sum.saturating_add(ms));
+        let cap = self.options.max_virtual_time;
+        (total > cap.as_millis()).then(|| {
+            format!(
+                "the timeline asks for up to {} of virtual time (its advance and within durations summed), more than the cap of {cap} (raise it with --max-virtual-time)",
+                Duration::from_millis(total)
+            )
+        })
+    }
 }
 
 /// Whether the timeline goes on after a step.
@@ -164,6 +241,9 @@ impl Run<'_> {
             self.note(format!("scenario skipped: {reason}"));
             return Outcome::Skipped { reason };
         }
+        if let Some(message) = self.asks_too_much_virtual_time() {
+            return Outcome::Error { message };
+        }
         self.note(format!("setup · seed {seed}"));
         if let Err(e) = self.backend.setup(&self.loaded.scenario, seed) {
             return Outcome::Error {
@@ -174,8 +254,19 @@ impl Run<'_> {
         let mut stopped = false;
         for (index, step) in steps.iter().enumerate() {
             let context = format!("step {} ({})", index + 1, step.keyword());
+            if self.deadline.is_some_and(|d| Instant::now() > d) {
+                return Outcome::Error {
+                    message: format!("{context}: {}", self.budget_message()),
+                };
+            }
             self.note(format!("step {} · {}", index + 1, describe(step.get())));
-            match self.step(&context, step) {
+            let flow = self.step(&context, step);
+            if self.over_budget.get() {
+                return Outcome::Error {
+                    message: format!("{context}: {}", self.budget_message()),
+                };
+            }
+            match flow {
                 Ok(Flow::Continue) => {}
                 Ok(Flow::Stop) => {
                     self.note(format!(
@@ -339,10 +430,19 @@ impl Run<'_> {
             .map_or(Duration::ZERO, |w| *w.get());
         let device = self.device_of(expectation);
         let caps = self.caps.clone();
+        let (deadline, over) = (self.deadline, &self.over_budget);
         let mut until = |obs: &crate::observation::Observation| {
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                over.set(true);
+                return true;
+            }
             evaluate(expectation.get(), &device, obs, &caps).holds()
         };
-        match self.backend.wait(within, &mut until)? {
+        let waited = self.backend.wait(within, &mut until)?;
+        if self.over_budget.get() {
+            return Ok(Flow::Continue);
+        }
+        match waited {
             WaitOutcome::Met { at_ms } => {
                 self.note(format!("{context} met at t={}", format_time(at_ms)));
                 self.record_unchecked(context, expectation, &device)?;
@@ -388,10 +488,19 @@ impl Run<'_> {
         let mut label = context.to_owned();
         if let Some(within) = &expectation.within {
             let caps = self.caps.clone();
+            let (deadline, over) = (self.deadline, &self.over_budget);
             let mut until = |obs: &crate::observation::Observation| {
+                if deadline.is_some_and(|d| Instant::now() > d) {
+                    over.set(true);
+                    return true;
+                }
                 evaluate(expectation.get(), &device, obs, &caps).holds()
             };
-            if let WaitOutcome::TimedOut { .. } = self.backend.wait(*within.get(), &mut until)? {
+            let waited = self.backend.wait(*within.get(), &mut until)?;
+            if self.over_budget.get() {
+                return Err(BackendError::failed(self.budget_message()));
+            }
+            if let WaitOutcome::TimedOut { .. } = waited {
                 label = format!("{context} (not within {})", within.get());
             }
         }

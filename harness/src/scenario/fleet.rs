@@ -25,7 +25,13 @@ pub enum FleetError {
     /// At least one device.
     #[error("--devices must be at least 1")]
     Empty,
+    /// More devices than a fleet run holds.
+    #[error("--devices {0} is more than the {MAX_FLEET} a fleet run may have")]
+    TooMany(usize),
 }
+
+/// The most devices a fleet may have.
+pub const MAX_FLEET: usize = 1_000_000;
 
 /// The clone names of `name` for a fleet of `n`.
 pub fn clone_names(name: &str, n: usize) -> Vec<String> {
@@ -37,6 +43,9 @@ pub fn clone_names(name: &str, n: usize) -> Vec<String> {
 pub fn expand(scenario: &Scenario, n: usize) -> Result<Scenario, FleetError> {
     if n == 0 {
         return Err(FleetError::Empty);
+    }
+    if n > MAX_FLEET {
+        return Err(FleetError::TooMany(n));
     }
     let [template] = scenario.devices.as_slice() else {
         return Err(FleetError::NotOneDevice {
@@ -181,6 +190,23 @@ pub fn fleet_name(name: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fleet_too_large_is_refused_before_anything_is_allocated() {
+        let scenario = crate::load_str(
+            "name = \"one\"\n[[device]]\nname = \"dk1\"\n",
+            std::path::Path::new("one.toml"),
+        )
+        .map(|l| l.scenario);
+        let Ok(scenario) = scenario else {
+            panic!("the one-device scenario loads");
+        };
+        assert_eq!(
+            expand(&scenario, usize::MAX),
+            Err(FleetError::TooMany(usize::MAX))
+        );
+        assert_eq!(expand(&scenario, 0), Err(FleetError::Empty));
+    }
 
     #[test]
     fn names_are_padded() {

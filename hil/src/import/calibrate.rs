@@ -50,7 +50,8 @@ pub fn check(draft: &Draft) -> Verdict {
         Ok(l) => l,
         Err(e) => return Verdict::Broken(e.to_string()),
     };
-    let result = Runner::new(SimBackendFactory::default(), RunOptions { seed: None }).run(&loaded);
+    let result =
+        Runner::new(SimBackendFactory::default(), RunOptions::with_seed(None)).run(&loaded);
     match result.outcome {
         Outcome::Passed => Verdict::Reproduces,
         Outcome::Failed { unmet } => Verdict::Differs(

@@ -111,7 +111,7 @@ impl BackendFactory for CaptureFactory {
 pub fn run(scenario: &LoadedScenario) -> (ScenarioResult, Vec<(String, String)>) {
     let out: Histories = Arc::default();
     let factory = CaptureFactory { out: out.clone() };
-    let result = Runner::new(factory, RunOptions { seed: None }).run(scenario);
+    let result = Runner::new(factory, RunOptions::with_seed(None)).run(scenario);
     let histories = out.lock().unwrap().clone();
     (result, histories)
 }

@@ -21,7 +21,7 @@ pub fn inline(text: &str, file: &str) -> LoadedScenario {
 
 /// Runs a scenario on a fresh simulation backend.
 pub fn run(scenario: &LoadedScenario, seed: Option<u64>) -> ScenarioResult {
-    Runner::new(SimBackendFactory::default(), RunOptions { seed }).run(scenario)
+    Runner::new(SimBackendFactory::default(), RunOptions::with_seed(seed)).run(scenario)
 }
 
 /// Panics with the transcript unless the run passed.
@@ -40,5 +40,5 @@ pub fn run_loopback(scenario: &LoadedScenario, seed: Option<u64>) -> ScenarioRes
     let factory = SimBackendFactory::new(provlab_sim::backend::SimOptions {
         net: provlab_sim::backend::NetMode::Loopback,
     });
-    Runner::new(factory, RunOptions { seed }).run(scenario)
+    Runner::new(factory, RunOptions::with_seed(seed)).run(scenario)
 }

@@ -215,7 +215,13 @@ fn run_with_retry(
     loaded: &LoadedScenario,
     job: &Job,
 ) -> ScenarioResult {
-    let runner = Runner::new(factory.clone(), RunOptions { seed: job.seed });
+    // A HIL run keeps to the backend's own scenario budget (scaled to the rack's speed),
+    // not the simulation's wall-clock default.
+    let options = RunOptions {
+        wall_budget: std::time::Duration::MAX,
+        ..RunOptions::with_seed(job.seed)
+    };
+    let runner = Runner::new(factory.clone(), options);
     let first = runner.run(loaded);
     let failed = factory
         .attempts()
@@ -316,9 +322,7 @@ impl CompareSim {
             SimBackendFactory::new(SimOptions {
                 net: NetMode::InMemory,
             }),
-            RunOptions {
-                seed: Some(result.seed),
-            },
+            RunOptions::with_seed(Some(result.seed)),
         )
         .run(loaded);
         let options = CompareOptions {
