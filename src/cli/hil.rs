@@ -20,7 +20,7 @@ pub struct HilArgs {
 #[derive(Debug, Subcommand)]
 enum HilCommand {
     /// Run scenario files on the rack's boards and report like `provlab run`.
-    Run(run::HilRunArgs),
+    Run(Box<run::HilRunArgs>),
     /// List the board leases of a rack's lab directory.
     Leases(inventory::LeasesArgs),
     /// List the attached debug probes, with what to do about one that cannot be opened.
@@ -34,7 +34,7 @@ enum HilCommand {
 /// Runs `provlab hil`.
 pub fn run(args: HilArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        HilCommand::Run(args) => run::run(args),
+        HilCommand::Run(args) => run::run(*args),
         HilCommand::Leases(args) => inventory::leases(args),
         HilCommand::Probes => inventory::probes(),
         HilCommand::Check(args) => inventory::check(args),
