@@ -1,6 +1,6 @@
 //! The world's transcript: every observable message of a run, in order, with virtual
 //! timestamps, lanes and kinds, recorded as the harness's
-//! [`Transcript`](provlab_harness::Transcript) (the one transcript model, with its text and
+//! [`Transcript`] (the one transcript model, with its text and
 //! Mermaid renderings). Each entry's kind is given where the world makes the entry; the
 //! world only adds its abbreviation of long texts ([`abbreviate`]).
 
