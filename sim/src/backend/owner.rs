@@ -75,7 +75,7 @@ impl Sim {
         let id = self.service_id(device)?;
         let label = match verb {
             "unclaim" => format!("DELETE /v1/claimed-devices/{device}"),
-            _ => format!("PUT /v1/claimed-devices/{device}/{verb}"),
+            _ => format!("POST /v1/claimed-devices/{device}/{verb}"),
         };
         let verb = verb.to_owned();
         Ok(self.act(Some(by), &label, |s, now, key| {
