@@ -160,13 +160,10 @@ impl std::fmt::Debug for Server {
     }
 }
 
-/// `len` bytes of OS randomness (through rustls' `ring` provider).
+/// `len` bytes of OS randomness.
 fn os_random(len: usize, what: &'static str) -> Result<Vec<u8>, ServeError> {
     let mut buf = vec![0u8; len];
-    rustls::crypto::ring::default_provider()
-        .secure_random
-        .fill(&mut buf)
-        .map_err(|_| ServeError::Random(what))?;
+    crate::entropy::fill(&mut buf, what).map_err(|e| ServeError::Random(e.0))?;
     Ok(buf)
 }
 

@@ -275,3 +275,20 @@ fn an_event_log_that_does_not_replay_is_refused() {
     .unwrap_err();
     assert!(matches!(err, AppError::Replay(_)), "{err}");
 }
+
+/// Issue 15, item 1: the database holds the id seed and key hashes; it and its WAL are
+/// readable by their owner only, whatever the umask.
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_wal_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    let app = open(&path);
+    populate(&app, &Dev::new(1), 1);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let wal = dir.path().join("svc.db-wal");
+    assert!(wal.exists(), "the WAL exists while the store is open");
+    assert_eq!(mode(&path), 0o600, "database mode");
+    assert_eq!(mode(&wal), 0o600, "WAL mode");
+}

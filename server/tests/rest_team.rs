@@ -154,3 +154,48 @@ async fn issue_and_revoke_keys() {
         .expect(204);
     rest.get("/v1/team/me", Some(VIEWER)).await.expect(401);
 }
+
+/// Issue 15, item 1: a generated key must not be recomputable from the seed stored in the
+/// database. Two services with the same seed and the same history must hand out different
+/// keys, and no key may equal a concatenation of draws of the seeded id stream.
+#[tokio::test]
+async fn generated_keys_are_not_derivable_from_the_seed() {
+    use provlab_server::domain::ids::IdSource;
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let rest = Rest::new();
+        let added = rest
+            .post(
+                "/v1/team/members",
+                Some(OWNER),
+                json!({"name": "ed", "role": "editor"}),
+            )
+            .await;
+        added.expect(201);
+        let issued = rest
+            .post("/v1/team/members/ed/api-keys", Some(OWNER), json!({}))
+            .await;
+        issued.expect(201);
+        keys.push(added.body["apiKey"].as_str().unwrap().to_owned());
+        keys.push(issued.body["apiKey"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(keys[0], keys[2], "same seed, same history, same key");
+    assert_ne!(keys[1], keys[3], "same seed, same history, same key");
+    // What an attacker who read the seed (7, see `Rest::new`) computes.
+    let ids = IdSource::new(7);
+    for n in 0..256u64 {
+        let mut candidate = hex::encode(ids.bytes(n));
+        candidate.push_str(&hex::encode(ids.bytes(n + 1)));
+        for key in &keys {
+            assert!(
+                !key.contains(&candidate),
+                "key {key} is draw {n} of the seed"
+            );
+        }
+    }
+    for key in &keys {
+        // At least 128 bits: 32 hex digits or more after any prefix.
+        let digits = key.chars().filter(char::is_ascii_hexdigit).count();
+        assert!(digits >= 32, "{key}");
+    }
+}

@@ -35,7 +35,8 @@ pub const DEFAULT_JWT_LEEWAY_S: u64 = 60;
 /// configuration is given again at every start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceConfig {
-    /// Seed of the id source (command and rule ids, generated API keys).
+    /// Seed of the id source (command and rule ids; never API keys, see
+    /// [`crate::members::KeyMaterial`]).
     pub seed: u64,
     /// Signature verification policy (factory registry and exempt devices).
     pub verifier: Verifier,

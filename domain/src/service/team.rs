@@ -4,21 +4,22 @@ use super::{Outcome, Service};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::MemberId;
-use crate::members::{validate_api_key, Caller, KeyHash, Member, Role};
+use crate::members::{validate_api_key, Caller, KeyHash, KeyMaterial, Member, Role};
 use crate::permissions::{decide, Operation};
 use crate::time::Timestamp;
 
 impl Service {
     /// Adds a member without authentication, for configuration and scenario set-up (the REST
-    /// API never exposes it). `api_key` is used as given (it must satisfy
-    /// [`validate_api_key`]) or, when `None`, generated; the key text is returned once.
+    /// API never exposes it). `api_key` becomes the member's first key (it must satisfy
+    /// [`validate_api_key`]); with `None` the member starts without a key, and one can be
+    /// issued later.
     pub fn setup_member(
         &mut self,
         now: Timestamp,
         name: &str,
         role: Role,
         api_key: Option<&str>,
-    ) -> Result<Outcome<String>> {
+    ) -> Result<Outcome<()>> {
         let member = MemberId::new(name).map_err(|r| Error::invalid("name", r))?;
         if let Some(key) = api_key {
             validate_api_key(key).map_err(|r| Error::invalid("apiKey", r))?;
@@ -38,20 +39,41 @@ impl Service {
                     role,
                 },
             )?;
-            s.issue_key(now, events, &member, api_key)
+            match api_key {
+                Some(key) => s
+                    .issue_key(now, events, &member, NewKey::Chosen(key))
+                    .map(drop),
+                None => Ok(()),
+            }
         })
     }
 
-    /// Adds a member with a generated API key (admins and owners; only owners add owners).
+    /// Adds a member with a key generated from `new_key` (random bytes the caller drew from
+    /// the OS; admins and owners; only owners add owners). The key text is returned once.
     pub fn add_member(
         &mut self,
         now: Timestamp,
         api_key: Option<&str>,
         name: &str,
         role: Role,
+        new_key: &KeyMaterial,
     ) -> Result<Outcome<String>> {
         self.authorize(api_key, Operation::ManageMember { target: role })?;
-        self.setup_member(now, name, role, None)
+        let member = MemberId::new(name).map_err(|r| Error::invalid("name", r))?;
+        if self.state.members.contains_key(&member) {
+            return Err(Error::conflict(format!("member {member} already exists")));
+        }
+        self.transact(|s, events| {
+            s.emit(
+                events,
+                Event::MemberAdded {
+                    at: now,
+                    member: member.clone(),
+                    role,
+                },
+            )?;
+            s.issue_key(now, events, &member, NewKey::Generated(new_key))
+        })
     }
 
     /// Changes a member's role. The team keeps at least one owner.
@@ -116,17 +138,19 @@ impl Service {
         })
     }
 
-    /// Issues a new generated API key to `member` (oneself: any role; others: as for
-    /// managing them). The key text is returned once; only its hash is kept.
+    /// Issues a new API key, made of `new_key` (random bytes the caller drew from the OS), to
+    /// `member` (oneself: any role; others: as for managing them). The key text is returned
+    /// once; only its hash is kept.
     pub fn issue_api_key(
         &mut self,
         now: Timestamp,
         api_key: Option<&str>,
         member: &MemberId,
+        new_key: &KeyMaterial,
     ) -> Result<Outcome<String>> {
         let caller = self.authenticate(api_key)?;
         self.check_key_management(&caller, member)?;
-        self.transact(|s, events| s.issue_key(now, events, member, None))
+        self.transact(|s, events| s.issue_key(now, events, member, NewKey::Generated(new_key)))
     }
 
     /// Revokes the key of `member` whose key id ([`KeyHash::key_id`]) is `key_id`.
@@ -203,11 +227,11 @@ impl Service {
         now: Timestamp,
         events: &mut Vec<Event>,
         member: &MemberId,
-        given: Option<&str>,
+        new_key: NewKey<'_>,
     ) -> Result<String> {
-        let key = match given {
-            Some(k) => k.to_owned(),
-            None => self.ids.api_key(self.state.draws),
+        let (key, generated) = match new_key {
+            NewKey::Chosen(k) => (k.to_owned(), false),
+            NewKey::Generated(material) => (material.to_key(), true),
         };
         let hash = KeyHash::of(&key);
         if self.state.key_index.contains_key(&hash) {
@@ -219,9 +243,18 @@ impl Service {
                 at: now,
                 member: member.clone(),
                 hash,
-                generated: given.is_none(),
+                generated,
             },
         )?;
         Ok(key)
     }
+}
+
+/// Where a new key's text comes from.
+#[derive(Debug, Clone, Copy)]
+enum NewKey<'a> {
+    /// Chosen by the caller (set-up, `--owner-key`).
+    Chosen(&'a str),
+    /// Made of random bytes the caller drew.
+    Generated(&'a KeyMaterial),
 }

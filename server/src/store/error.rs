@@ -16,6 +16,17 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A file-system operation on the database file failed.
+    #[error("database {path}: {action}: {source}")]
+    Io {
+        /// The database file.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A stored event is not valid JSON for [`crate::domain::Event`].
     #[error("database {path}: event #{seq} is unreadable: {source}")]
     CorruptEvent {

@@ -4,6 +4,10 @@
 //! survives a crash (of the process or of the machine), and every [`SqliteStore::append`] is
 //! one `IMMEDIATE` transaction: after a crash the log holds each operation's events entirely
 //! or not at all.
+//!
+//! The file holds the id seed and the hashes of API keys: it is created with mode 0600 (an
+//! existing file with a looser mode is tightened, with a warning), and SQLite gives its WAL
+//! the database's mode.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +39,11 @@ impl SqliteStore {
                 source,
             }
         };
+        make_private(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            action: "creating the file with mode 0600",
+            source,
+        })?;
         let mut conn = Connection::open(&path).map_err(err("opening"))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err("enabling WAL"))?;
@@ -166,4 +175,38 @@ impl SqliteStore {
         }
         tx.commit().map_err(err("committing events"))
     }
+}
+
+/// Creates `path` with mode 0600 when it is missing, and takes group and other permissions
+/// away from an existing file (SQLite's WAL and journal files copy the database's mode).
+#[cfg(unix)]
+fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mode = std::fs::metadata(path)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = format!("{:o}", mode & 0o777),
+                    "the database was readable by others; setting its mode to 0600"
+                );
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Elsewhere the file is left to SQLite and the platform's defaults.
+#[cfg(not(unix))]
+fn make_private(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
