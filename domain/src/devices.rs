@@ -203,8 +203,12 @@ fn split_csv_line(line: &str) -> std::result::Result<Vec<String>, String> {
 pub struct Device {
     /// The device id (UUID from the attestation token).
     pub id: DeviceId,
-    /// The member who claimed it.
+    /// The member who claimed it (their name; the member may since have been removed).
     pub claimed_by: MemberId,
+    /// The claiming member's identity ([`crate::members::Member::serial`]): a member added
+    /// later under the same name has another serial and does not own the device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_by_serial: Option<u64>,
     /// That member's role when claiming (decides visibility).
     pub claimed_by_role: Role,
     /// When it was claimed.

@@ -128,6 +128,10 @@ pub struct ApiKeyRecord {
 pub struct Member {
     /// The member's id (name).
     pub id: MemberId,
+    /// The member's identity: the sequence number of the event that added them. Unique for
+    /// the life of the log, so a member added under a removed member's name is not them.
+    #[serde(default)]
+    pub serial: u64,
     /// The member's role.
     pub role: Role,
     /// The member's API keys (hashes only).
@@ -141,6 +145,8 @@ pub struct Member {
 pub struct Caller {
     /// The member.
     pub member: MemberId,
+    /// The member's identity ([`Member::serial`]).
+    pub serial: u64,
     /// The member's role at the time of the call.
     pub role: Role,
 }

@@ -199,3 +199,42 @@ async fn generated_keys_are_not_derivable_from_the_seed() {
         assert!(digits >= 32, "{key}");
     }
 }
+
+/// Issue 15, item 3: a member added under a removed member's name is someone else: the
+/// removed admin's device stays out of the new editor's reach.
+#[tokio::test]
+async fn a_reused_name_does_not_inherit_devices() {
+    let rest = Rest::new();
+    let dev = Dev::new(1);
+    rest.claim(ADMIN, &dev, &[]).await;
+    rest.delete("/v1/team/members/adam", Some(OWNER))
+        .await
+        .expect(204);
+    let added = rest
+        .post(
+            "/v1/team/members",
+            Some(OWNER),
+            json!({"name": "adam", "role": "editor"}),
+        )
+        .await;
+    added.expect(201);
+    let key = added.body["apiKey"].as_str().unwrap().to_owned();
+    let path = format!("/v1/claimed-devices/{}", dev.id_text());
+    let read = rest.get(&path, Some(&key)).await;
+    assert_eq!(read.status.as_u16(), 403, "{}", read.text);
+    let list = rest.get("/v1/claimed-devices", Some(&key)).await;
+    list.expect(200);
+    assert!(!list.text.contains(&dev.id_text()), "{}", list.text);
+    let command = rest
+        .post(
+            &format!("{path}/provisioning"),
+            Some(&key),
+            json!({"description": "x", "request": {"finished": {}}}),
+        )
+        .await;
+    assert_eq!(command.status.as_u16(), 403, "{}", command.text);
+    let unclaim = rest.delete(&path, Some(&key)).await;
+    assert_eq!(unclaim.status.as_u16(), 403, "{}", unclaim.text);
+    // The owner still sees it, claimed by the removed adam.
+    rest.get(&path, Some(OWNER)).await.expect(200);
+}
