@@ -19,7 +19,7 @@ use crate::device::coap::dtls::DtlsConfig;
 use crate::device::coap::{self, CoapError};
 use crate::device::https::{self, HttpsError};
 use crate::device::pki::{LabPki, PkiError};
-use crate::domain::members::Role;
+use crate::domain::members::{KeyHash, Role};
 use crate::domain::registry::FactoryRegistry;
 use crate::domain::ServiceConfig;
 use crate::store::{Store, StoreError};
@@ -57,6 +57,9 @@ pub struct ServeConfig {
     /// How many times faster than the wall clock the service's clock runs (1: the wall
     /// clock). A HIL run with fast virtual boards sets their speed.
     pub clock_speed: u32,
+    /// Offline recovery of a locked-out team: the first owner's keys are revoked and
+    /// `owner_key` (or a generated key) becomes their only key, logged as a warning.
+    pub reset_owner_key: bool,
 }
 
 impl Default for ServeConfig {
@@ -76,6 +79,7 @@ impl Default for ServeConfig {
             registry: None,
             owner_key: None,
             clock_speed: 1,
+            reset_owner_key: false,
         }
     }
 }
@@ -195,6 +199,32 @@ fn load_registry(path: &Path) -> Result<FactoryRegistry, ServeError> {
     })
 }
 
+/// Replaces the first owner's keys with `owner_key` or a generated key (returned once), and
+/// logs it: the offline way back for a team that lost its owner keys.
+fn reset_owner(app: &App, owner_key: Option<&str>) -> Result<Option<String>, ServeError> {
+    let generated = match owner_key {
+        Some(_) => None,
+        None => Some(random_api_key()?),
+    };
+    let Some(key) = owner_key.or(generated.as_deref()) else {
+        return Err(ServeError::OwnerKey(
+            "no key to reset the owner's to".into(),
+        ));
+    };
+    let owner = app
+        .mutate(|svc, now| svc.reset_owner_key(now, OWNER_NAME, key))
+        .map_err(|e| match e {
+            AppError::Domain(d) => ServeError::OwnerKey(d.to_string()),
+            other => ServeError::App(other),
+        })?;
+    tracing::warn!(
+        member = %owner,
+        key_id = KeyHash::of(key).key_id(),
+        "--reset-owner-key: every earlier key of this owner is revoked; the new key is their only one"
+    );
+    Ok(generated)
+}
+
 /// Makes sure the team has an owner: with `--owner-key`, that key must be an owner's (or
 /// becomes the first owner's); without, a first owner gets a generated key, returned once.
 fn ensure_owner(app: &App, owner_key: Option<&str>) -> Result<Option<String>, ServeError> {
@@ -209,7 +239,9 @@ fn ensure_owner(app: &App, owner_key: Option<&str>) -> Result<Option<String>, Se
             "the given key belongs to a member with role {role}, not an owner"
         ))),
         (Some(_), None, true) => Err(ServeError::OwnerKey(
-            "the database already has an owner and the given key is not one of their keys".into(),
+            "the database already has an owner and the given key is not one of their keys \
+             (a team that lost its owner keys is recovered with --reset-owner-key)"
+                .into(),
         )),
         (Some(key), None, false) => {
             app.mutate(|svc, now| svc.setup_member(now, OWNER_NAME, Role::Owner, Some(key)))?;
@@ -297,7 +329,11 @@ impl Server {
             coap = Some((socket, DtlsConfig::from_pki(pki)));
         }
         // Last, once nothing else can fail: a generated key must reach the operator.
-        let generated_owner_key = ensure_owner(&app, config.owner_key.as_deref())?;
+        let generated_owner_key = if config.reset_owner_key {
+            reset_owner(&app, config.owner_key.as_deref())?
+        } else {
+            ensure_owner(&app, config.owner_key.as_deref())?
+        };
         Ok(Server {
             app,
             rest,

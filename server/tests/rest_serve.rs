@@ -238,3 +238,44 @@ async fn a_bad_registry_file_is_a_clear_error() {
     let err = Server::start(&cfg).await.unwrap_err();
     assert!(err.to_string().contains("missing.json"), "{err}");
 }
+
+/// Issue 15, item 4: the offline recovery. `reset_owner_key` replaces the owner's keys with
+/// the given one, where a plain restart with an unknown `--owner-key` is refused.
+#[tokio::test]
+async fn reset_owner_key_recovers_the_team_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svc.db");
+    let old = "old-owner-key-00000001";
+    let new = "new-owner-key-00000002";
+    drop(
+        Server::start(&config(Some(db.clone()), Some(old)))
+            .await
+            .unwrap(),
+    );
+    let err = Server::start(&config(Some(db.clone()), Some(new)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServeError::OwnerKey(_)), "{err}");
+    let mut reset = config(Some(db.clone()), Some(new));
+    reset.reset_owner_key = true;
+    let server = Server::start(&reset).await.unwrap();
+    let addr = server.bound().rest;
+    let (stop, task) = spawn(server);
+    let (status, body, _) = http(addr, "GET", "/v1/team/me", Some(new), None, b"").await;
+    assert_eq!(
+        (status, body["role"].as_str()),
+        (200, Some("owner")),
+        "{body}"
+    );
+    assert_eq!(body["apiKeys"].as_array().unwrap().len(), 1, "{body}");
+    let (status, _, _) = http(addr, "GET", "/v1/team/me", Some(old), None, b"").await;
+    assert_eq!(status, 401, "the old key is revoked");
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    // Then a normal restart with the new key works.
+    drop(Server::start(&config(Some(db), Some(new))).await.unwrap());
+}

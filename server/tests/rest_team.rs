@@ -238,3 +238,40 @@ async fn a_reused_name_does_not_inherit_devices() {
     // The owner still sees it, claimed by the removed adam.
     rest.get(&path, Some(OWNER)).await.expect(200);
 }
+
+/// Issue 15, item 4: the team's last owner key cannot be revoked (the team would be locked
+/// out for good); a second owner with a key makes it possible.
+#[tokio::test]
+async fn the_last_owner_key_cannot_be_revoked() {
+    let rest = Rest::new();
+    let me = rest.get("/v1/team/me", Some(OWNER)).await;
+    me.expect(200);
+    let key_id = me.body["apiKeys"][0]["keyId"].as_str().unwrap().to_owned();
+    let path = format!("/v1/team/members/olivia/api-keys/{key_id}");
+    let r = rest.delete(&path, Some(OWNER)).await;
+    r.expect(409);
+    assert!(r.message().contains("owner"), "{}", r.text);
+    rest.get("/v1/team/me", Some(OWNER)).await.expect(200);
+    // A second owner whose only key is revoked: olivia still holds one, so it is allowed,
+    // but then olivia's own last key is the team's last and stays.
+    let added = rest
+        .post(
+            "/v1/team/members",
+            Some(OWNER),
+            json!({"name": "otto", "role": "owner"}),
+        )
+        .await;
+    added.expect(201);
+    let otto_key_id = added.body["keyId"].as_str().unwrap().to_owned();
+    rest.delete(
+        &format!("/v1/team/members/otto/api-keys/{otto_key_id}"),
+        Some(OWNER),
+    )
+    .await
+    .expect(204);
+    rest.delete(&path, Some(OWNER)).await.expect(409);
+    // Nor may the last owner with a key leave while the other owner has none.
+    rest.delete("/v1/team/members/olivia", Some(OWNER))
+        .await
+        .expect(409);
+}

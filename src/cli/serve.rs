@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// on first start and printed once.
     #[arg(long, value_name = "KEY")]
     owner_key: Option<String>,
+    /// Offline recovery of a team that lost its owner keys: the first owner's keys are all
+    /// revoked and the owner key (given, or generated) becomes their only one. Logged.
+    #[arg(long)]
+    reset_owner_key: bool,
 }
 
 /// A listener address or `off`.
@@ -107,6 +111,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         pki: args.pki,
         registry: args.registry,
         owner_key: args.owner_key,
+        reset_owner_key: args.reset_owner_key,
         ..ServeConfig::default()
     };
     if !args.hostnames.is_empty() {

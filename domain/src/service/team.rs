@@ -95,7 +95,7 @@ impl Service {
         )
         .map_err(|d| Error::forbidden(d.0))?;
         if current == Role::Owner && role != Role::Owner {
-            self.keep_an_owner(member)?;
+            self.keep_an_owner_key(Some(member), None)?;
         }
         self.transact(|s, events| {
             s.emit(
@@ -125,7 +125,7 @@ impl Service {
         )
         .map_err(|d| Error::forbidden(d.0))?;
         if current == Role::Owner {
-            self.keep_an_owner(member)?;
+            self.keep_an_owner_key(Some(member), None)?;
         }
         self.transact(|s, events| {
             s.emit(
@@ -153,7 +153,9 @@ impl Service {
         self.transact(|s, events| s.issue_key(now, events, member, NewKey::Generated(new_key)))
     }
 
-    /// Revokes the key of `member` whose key id ([`KeyHash::key_id`]) is `key_id`.
+    /// Revokes the key of `member` whose key id ([`KeyHash::key_id`]) is `key_id`. The team's
+    /// last owner key is not revoked (409): nothing could manage the team afterwards
+    /// (`provlab serve --reset-owner-key` is the offline way back).
     pub fn revoke_api_key(
         &mut self,
         now: Timestamp,
@@ -170,6 +172,9 @@ impl Service {
             .and_then(|m| m.api_keys.iter().find(|k| k.hash.key_id() == key_id))
             .map(|k| k.hash.clone())
             .ok_or_else(|| Error::not_found(format!("API key {key_id} of {member}")))?;
+        if self.member_role(member)? == Role::Owner {
+            self.keep_an_owner_key(None, Some(&hash))?;
+        }
         self.transact(|s, events| {
             s.emit(
                 events,
@@ -196,18 +201,86 @@ impl Service {
             .ok_or_else(|| Error::not_found(format!("member {member}")))
     }
 
-    fn keep_an_owner(&self, leaving: &MemberId) -> Result<()> {
-        let others = self
+    /// Refuses (409) a change after which no owner would hold an API key: `leaving` is an
+    /// owner who stops being one, `revoked` a key that goes.
+    fn keep_an_owner_key(
+        &self,
+        leaving: Option<&MemberId>,
+        revoked: Option<&KeyHash>,
+    ) -> Result<()> {
+        let kept = self
             .state
             .members
             .values()
-            .filter(|m| m.role == Role::Owner && m.id != *leaving)
-            .count();
-        if others == 0 {
-            Err(Error::conflict("the team must keep at least one owner"))
-        } else {
+            .filter(|m| m.role == Role::Owner && Some(&m.id) != leaving)
+            .flat_map(|m| &m.api_keys)
+            .any(|k| Some(&k.hash) != revoked);
+        if kept {
             Ok(())
+        } else {
+            Err(Error::conflict(
+                "the team must keep at least one owner with an API key",
+            ))
         }
+    }
+
+    /// Offline recovery of a team that cannot be managed any more (`provlab serve
+    /// --reset-owner-key`; the REST API never exposes it): the first owner by name loses
+    /// every key and gets `api_key` (which must satisfy [`validate_api_key`]); without any
+    /// owner, a member `fallback_name` is added as one. Returns the owner's id.
+    pub fn reset_owner_key(
+        &mut self,
+        now: Timestamp,
+        fallback_name: &str,
+        api_key: &str,
+    ) -> Result<Outcome<MemberId>> {
+        validate_api_key(api_key).map_err(|r| Error::invalid("apiKey", r))?;
+        let hash = KeyHash::of(api_key);
+        let owner = self
+            .state
+            .members
+            .values()
+            .find(|m| m.role == Role::Owner)
+            .cloned();
+        let Some(owner) = owner else {
+            let member = MemberId::new(fallback_name).map_err(|r| Error::invalid("name", r))?;
+            if self.state.members.contains_key(&member) {
+                return Err(Error::conflict(format!(
+                    "the team has no owner and member {member} exists with another role"
+                )));
+            }
+            let out = self.setup_member(now, fallback_name, Role::Owner, Some(api_key))?;
+            return Ok(Outcome {
+                value: member,
+                events: out.events,
+            });
+        };
+        if let Some(holder) = self.state.key_index.get(&hash) {
+            if *holder != owner.id {
+                return Err(Error::conflict("that API key is already in use"));
+            }
+        }
+        self.transact(|s, events| {
+            let mut kept = false;
+            for key in &owner.api_keys {
+                if key.hash == hash {
+                    kept = true;
+                    continue;
+                }
+                s.emit(
+                    events,
+                    Event::ApiKeyRevoked {
+                        at: now,
+                        member: owner.id.clone(),
+                        hash: key.hash.clone(),
+                    },
+                )?;
+            }
+            if !kept {
+                s.issue_key(now, events, &owner.id, NewKey::Chosen(api_key))?;
+            }
+            Ok(owner.id.clone())
+        })
     }
 
     fn check_key_management(&self, caller: &Caller, member: &MemberId) -> Result<()> {
