@@ -292,3 +292,72 @@ fn the_database_and_its_wal_are_private() {
     assert_eq!(mode(&path), 0o600, "database mode");
     assert_eq!(mode(&wal), 0o600, "WAL mode");
 }
+
+/// Issue 15, item 5: an empty file is not a new store (it is, e.g., a failed copy).
+#[test]
+fn a_zero_byte_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    std::fs::write(&path, b"").unwrap();
+    let err = Store::open_sqlite(&path, 1).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("svc.db") && text.contains("empty"), "{text}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left untouched");
+}
+
+/// Issue 15, item 5: a database file copied while the service ran, without its `-wal`, misses
+/// the recent events (here: all of them); it is refused, not opened as an empty store with a
+/// new seed. A copy taken after a clean shutdown is complete and opens.
+#[test]
+fn a_database_copied_without_its_wal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    let app = open(&path);
+    populate(&app, &Dev::new(1), 2);
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    assert!(!dir.path().join("copy.db-wal").exists());
+    let err = Store::open_sqlite(&copy, 1).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("copy.db") && text.contains("-wal"), "{text}");
+
+    // With its WAL, the copy is whole.
+    std::fs::copy(
+        dir.path().join("svc.db-wal"),
+        dir.path().join("copy.db-wal"),
+    )
+    .unwrap();
+    let store = Store::open_sqlite(&copy, 1).unwrap();
+    assert_eq!(store.seed(), SEED);
+    assert_eq!(store.load().unwrap().len(), 5);
+    drop(store);
+
+    // After a clean shutdown the file alone is complete.
+    let before = state(&app);
+    drop(app);
+    let clean = dir.path().join("clean.db");
+    std::fs::copy(&path, &clean).unwrap();
+    let store = Store::open_sqlite(&clean, 1).unwrap();
+    assert_eq!(store.seed(), SEED);
+    let reopened = App::new(
+        ServiceConfig::new(0),
+        store,
+        Arc::new(ManualClock::new(Timestamp::from_millis(0))),
+    )
+    .unwrap();
+    assert_eq!(state(&reopened), before);
+}
+
+/// Issue 15, item 5: after a crash (the process died with the store open) the WAL is there
+/// and the store reopens with everything acknowledged.
+#[test]
+fn a_crashed_store_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    let app = open(&path);
+    populate(&app, &Dev::new(1), 1);
+    let before = state(&app);
+    std::mem::forget(app);
+    let reopened = open(&path);
+    assert_eq!(state(&reopened), before);
+}

@@ -27,6 +27,36 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The file exists but is empty: not a store (a failed copy, say); refused rather than
+    /// started as a new empty store.
+    #[error(
+        "database {path} is an empty file, not a provlab store: restore it from a backup, or \
+         remove it to start a new, empty store"
+    )]
+    Empty {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The file is an SQLite database without the store's tables and meta values.
+    #[error(
+        "database {path} has no provlab tables: it is not a provlab store, or a copy made \
+         without its -wal file before the schema reached the database file"
+    )]
+    NotAStore {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The file was open in a service (not closed cleanly) and its `-wal` file is missing:
+    /// recent events would be lost, so it is refused.
+    #[error(
+        "database {path} was in use when it was copied and its write-ahead log ({path}-wal) \
+         is missing, so recent events would be lost: copy the -wal file with it, or make \
+         backups with `sqlite3 FILE \".backup COPY\"` or after stopping the service"
+    )]
+    MissingWal {
+        /// The database file.
+        path: PathBuf,
+    },
     /// A stored event is not valid JSON for [`crate::domain::Event`].
     #[error("database {path}: event #{seq} is unreadable: {source}")]
     CorruptEvent {
