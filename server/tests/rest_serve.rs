@@ -279,3 +279,37 @@ async fn reset_owner_key_recovers_the_team_offline() {
     // Then a normal restart with the new key works.
     drop(Server::start(&config(Some(db), Some(new))).await.unwrap());
 }
+
+/// Issue 15, item 8: a generated owner key goes to a file only its owner reads, next to the
+/// database, and the start-up output (the container's log) names the file, not the key.
+#[tokio::test]
+async fn a_generated_owner_key_is_written_to_a_private_file_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svc.db");
+    let server = Server::start(&config(Some(db.clone()), None))
+        .await
+        .unwrap();
+    let key = server.bound().generated_owner_key.clone().unwrap();
+    let file = dir.path().join("svc.db.owner-key");
+    assert_eq!(
+        server.bound().owner_key_file.as_deref(),
+        Some(file.as_path())
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), key);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let mut out = Vec::new();
+    provlab_server::serve::write_bound(&mut out, server.bound()).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(!out.contains(&key), "{out}");
+    assert!(out.contains(&file.display().to_string()), "{out}");
+    // The file is how a later start (or a script) gets the key.
+    drop(server);
+    let read = provlab_server::serve::read_key_file(&file).unwrap();
+    assert_eq!(read, key);
+    drop(Server::start(&config(Some(db), Some(&read))).await.unwrap());
+}
