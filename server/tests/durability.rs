@@ -361,3 +361,44 @@ fn a_crashed_store_reopens() {
     let reopened = open(&path);
     assert_eq!(state(&reopened), before);
 }
+
+/// Issue 15, item 10: a storage failure answers 500 with a message that says what failed
+/// without the server's file paths (they are in the server's log).
+#[tokio::test]
+async fn a_storage_error_does_not_show_server_paths_to_clients() {
+    use provlab_server::domain::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(rest_common::T0)));
+    let app = Arc::new(
+        App::new(
+            ServiceConfig::new(0),
+            Store::open_sqlite(&path, SEED).unwrap(),
+            clock.clone(),
+        )
+        .unwrap(),
+    );
+    app.mutate(|s, now| s.setup_member(now, "olivia", Role::Owner, Some(OWNER)))
+        .unwrap();
+    let saboteur = Connection::open(&path).unwrap();
+    saboteur
+        .execute_batch(
+            "CREATE TRIGGER sabotage BEFORE INSERT ON events
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        )
+        .unwrap();
+    let router = provlab_server::rest::router(app.clone());
+    let rest = rest_common::Rest { app, clock, router };
+    let r = rest
+        .post(
+            "/v1/provisioning/tags",
+            Some(OWNER),
+            serde_json::json!({"tag": "lab", "description": ""}),
+        )
+        .await;
+    r.expect(500);
+    let dir_text = dir.path().display().to_string();
+    assert!(!r.text.contains(&dir_text), "{}", r.text);
+    assert!(!r.text.contains("svc.db"), "{}", r.text);
+    assert!(r.message().contains("not applied"), "{}", r.text);
+}

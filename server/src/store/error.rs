@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite refused an operation.
-    #[error("database {path}: {action}: {source}")]
+    #[error("database {path}: {action}: {source}{}", read_only_hint(self.is_read_only()))]
     Sqlite {
         /// The database file.
         path: PathBuf,
@@ -17,7 +17,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// A file-system operation on the database file failed.
-    #[error("database {path}: {action}: {source}")]
+    #[error("database {path}: {action}: {source}{}", read_only_hint(self.is_read_only()))]
     Io {
         /// The database file.
         path: PathBuf,
@@ -95,4 +95,39 @@ pub enum StoreError {
         /// The meta key.
         key: &'static str,
     },
+}
+
+impl StoreError {
+    /// Whether the failure is a read-only database file or file system.
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => e.code == rusqlite::ErrorCode::ReadOnly,
+            StoreError::Io { source, .. } => {
+                source.kind() == std::io::ErrorKind::ReadOnlyFilesystem
+            }
+            _ => false,
+        }
+    }
+
+    /// What failed, for an API client: no file paths or SQLite details (the server's log has
+    /// them, from the `Display` text).
+    pub fn public_message(&self) -> &'static str {
+        if self.is_read_only() {
+            "the service's database is read-only (a read-only file or file system on the server)"
+        } else {
+            "the service's database could not be read or written (the server's log has the details)"
+        }
+    }
+}
+
+/// The hint appended to a read-only failure's text.
+fn read_only_hint(read_only: bool) -> &'static str {
+    if read_only {
+        " (the database or its file system is read-only; the service must be able to write it)"
+    } else {
+        ""
+    }
 }
