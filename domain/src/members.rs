@@ -112,6 +112,9 @@ impl fmt::Debug for KeyMaterial {
     }
 }
 
+/// Most API keys one member may hold at a time; issuing another is a 409 (revoke one first).
+pub const MAX_KEYS_PER_MEMBER: usize = 10;
+
 /// One API key of a member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -4,7 +4,9 @@ use super::{Outcome, Service};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::MemberId;
-use crate::members::{validate_api_key, Caller, KeyHash, KeyMaterial, Member, Role};
+use crate::members::{
+    validate_api_key, Caller, KeyHash, KeyMaterial, Member, Role, MAX_KEYS_PER_MEMBER,
+};
 use crate::permissions::{decide, Operation};
 use crate::time::Timestamp;
 
@@ -140,7 +142,7 @@ impl Service {
 
     /// Issues a new API key, made of `new_key` (random bytes the caller drew from the OS), to
     /// `member` (oneself: any role; others: as for managing them). The key text is returned
-    /// once; only its hash is kept.
+    /// once; only its hash is kept. A member holds at most [`MAX_KEYS_PER_MEMBER`] keys (409).
     pub fn issue_api_key(
         &mut self,
         now: Timestamp,
@@ -150,6 +152,17 @@ impl Service {
     ) -> Result<Outcome<String>> {
         let caller = self.authenticate(api_key)?;
         self.check_key_management(&caller, member)?;
+        let held = self
+            .state
+            .members
+            .get(member)
+            .map_or(0, |m| m.api_keys.len());
+        if held >= MAX_KEYS_PER_MEMBER {
+            return Err(Error::conflict(format!(
+                "{member} already holds {held} API keys, the most allowed is \
+                 {MAX_KEYS_PER_MEMBER}: revoke one first"
+            )));
+        }
         self.transact(|s, events| s.issue_key(now, events, member, NewKey::Generated(new_key)))
     }
 

@@ -116,7 +116,7 @@ pub async fn add(
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "The caller may not manage this member", body = ErrorBody),
         (status = 404, description = "No such member", body = ErrorBody),
-        (status = 409, description = "It would leave the team without an owner", body = ErrorBody),
+        (status = 409, description = "It would leave the team without an owner holding a key", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]
@@ -142,7 +142,7 @@ pub async fn change_role(
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "The caller may not manage this member", body = ErrorBody),
         (status = 404, description = "No such member", body = ErrorBody),
-        (status = 409, description = "It would leave the team without an owner", body = ErrorBody),
+        (status = 409, description = "It would leave the team without an owner holding a key", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]
@@ -167,6 +167,7 @@ pub async fn remove(
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "The caller may not manage this member", body = ErrorBody),
         (status = 404, description = "No such member", body = ErrorBody),
+        (status = 409, description = "The member already holds 10 keys (revoke one first)", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]
@@ -196,6 +197,7 @@ pub async fn issue_key(
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "The caller may not manage this member", body = ErrorBody),
         (status = 404, description = "No such member or key", body = ErrorBody),
+        (status = 409, description = "It is the team's last owner key", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]
