@@ -291,6 +291,11 @@ fn the_database_and_its_wal_are_private() {
     assert!(wal.exists(), "the WAL exists while the store is open");
     assert_eq!(mode(&path), 0o600, "database mode");
     assert_eq!(mode(&wal), 0o600, "WAL mode");
+    // A file made by an earlier version (0644) is tightened when opened.
+    drop(app);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _app = open(&path);
+    assert_eq!(mode(&path), 0o600, "tightened");
 }
 
 /// Issue 15, item 5: an empty file is not a new store (it is, e.g., a failed copy).

@@ -290,7 +290,8 @@ fn create(path: &Path, seed: u64) -> Result<(), StoreError> {
 }
 
 /// Creates `path` with mode 0600 when it is missing, and takes group and other permissions
-/// away from an existing file (SQLite's WAL and journal files copy the database's mode).
+/// away from an existing file, or warns when it cannot (SQLite's WAL and journal files copy
+/// the database's mode).
 #[cfg(unix)]
 fn make_private(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
@@ -304,12 +305,22 @@ fn make_private(path: &Path) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let mode = std::fs::metadata(path)?.permissions().mode();
             if mode & 0o077 != 0 {
-                tracing::warn!(
-                    path = %path.display(),
-                    mode = format!("{:o}", mode & 0o777),
-                    "the database was readable by others; setting its mode to 0600"
-                );
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+                let tightened =
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700));
+                match tightened {
+                    Ok(()) => tracing::warn!(
+                        path = %path.display(),
+                        mode = format!("{:o}", mode & 0o777),
+                        "the database was readable by others; its mode is now 0600"
+                    ),
+                    // Not ours to change (another owner, a read-only mount): say so, go on.
+                    Err(e) => tracing::warn!(
+                        path = %path.display(),
+                        mode = format!("{:o}", mode & 0o777),
+                        error = %e,
+                        "the database is readable by others and its mode cannot be changed; chmod 600 it"
+                    ),
+                }
             }
             Ok(())
         }
