@@ -569,8 +569,9 @@ fn team(addr: SocketAddr, key: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// Not about crashes, but about the same binary: `provlab serve` prints a generated owner
-/// key once, and `provlab team` manages members through the REST API.
+/// Not about crashes, but about the same binary: `provlab serve` writes a generated owner
+/// key to a file it names once (never printing the key), and `provlab team` manages members
+/// through the REST API.
 #[test]
 fn serve_prints_the_owner_key_once_and_team_manages_members() {
     let dir = std::env::temp_dir().join(format!("provlab-team-{}", std::process::id()));
@@ -598,8 +599,11 @@ fn serve_prints_the_owner_key_once_and_team_manages_members() {
             if let Some(a) = line.strip_prefix("rest listening on http://") {
                 addr = Some(a.trim().parse::<SocketAddr>().unwrap());
             }
-            if let Some(k) = line.strip_prefix("owner api key (shown once, store it now): ") {
-                key = Some(k.trim().to_owned());
+            if let Some(rest) = line.strip_prefix("owner api key written to ") {
+                let file = rest.split(" (mode 0600").next().unwrap();
+                let text = std::fs::read_to_string(file).unwrap();
+                assert!(!line.contains(text.trim()), "the key itself is not printed");
+                key = Some(text.trim().to_owned());
             }
         }
         (child, addr.expect("no REST address printed"), key)

@@ -21,6 +21,11 @@ use crate::time::Timestamp;
 pub const MAX_TAG_LEN: usize = 64;
 /// Most rows one bulk claim may carry (as nRF Cloud's `claim_devices` tool sends at most).
 pub const MAX_CSV_ROWS: usize = 1000;
+/// Most tags one device (or one rule) may carry; more is a 400.
+pub const MAX_TAGS_PER_DEVICE: usize = 32;
+/// Most tag definitions a team may hold (created explicitly or by first use); a request
+/// that would create more is a 409.
+pub const MAX_TAG_DEFINITIONS: usize = 1000;
 
 /// Checks a tag: 1 to 64 characters of letters, digits, `-`, `_`, `.`, `:`.
 pub fn validate_tag(tag: &str) -> std::result::Result<(), String> {
@@ -38,12 +43,24 @@ pub fn validate_tag(tag: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Checks a list of tags and returns them as a set.
+/// Checks a list of tags (each, and at most [`MAX_TAGS_PER_DEVICE`] different ones) and
+/// returns them as a set.
 pub fn tag_set(tags: &[String]) -> Result<BTreeSet<String>> {
-    tags.iter()
+    let set: BTreeSet<String> = tags
+        .iter()
         .map(|t| validate_tag(t).map(|()| t.clone()))
         .collect::<std::result::Result<_, _>>()
-        .map_err(|reason| Error::invalid("tags", reason))
+        .map_err(|reason| Error::invalid("tags", reason))?;
+    if set.len() > MAX_TAGS_PER_DEVICE {
+        return Err(Error::invalid(
+            "tags",
+            format!(
+                "{} tags; at most {MAX_TAGS_PER_DEVICE} per device or rule",
+                set.len()
+            ),
+        ));
+    }
+    Ok(set)
 }
 
 /// A provisioning tag (group).
@@ -203,8 +220,12 @@ fn split_csv_line(line: &str) -> std::result::Result<Vec<String>, String> {
 pub struct Device {
     /// The device id (UUID from the attestation token).
     pub id: DeviceId,
-    /// The member who claimed it.
+    /// The member who claimed it (their name; the member may since have been removed).
     pub claimed_by: MemberId,
+    /// The claiming member's identity ([`crate::members::Member::serial`]): a member added
+    /// later under the same name has another serial and does not own the device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_by_serial: Option<u64>,
     /// That member's role when claiming (decides visibility).
     pub claimed_by_role: Role,
     /// When it was claimed.

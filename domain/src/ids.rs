@@ -146,7 +146,11 @@ pub fn parse_correlation(text: &str) -> Option<ParsedCorrelation> {
     Some(ParsedCorrelation { command, seq, step })
 }
 
-/// The seeded source of minted UUIDs and API keys.
+/// The seeded source of minted UUIDs (command and rule ids).
+///
+/// It is for ids only: its seed is stored in clear with the event log, so anything drawn from
+/// it can be recomputed by whoever reads the database. API keys are made of OS randomness
+/// ([`crate::members::KeyMaterial`]).
 ///
 /// Draw `n` is the 16 bytes at word position `4 n` of a ChaCha20 stream seeded with the
 /// service seed, shaped as a version 4 UUID. Being addressed by draw number, it needs no
@@ -177,13 +181,6 @@ impl IdSource {
         bytes[6] = (bytes[6] & 0x0f) | 0x40;
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
         Uuid::from_bytes(bytes)
-    }
-
-    /// An API key made of draws `n` and `n + 1`: 64 lower-case hex digits.
-    pub fn api_key(&self, n: u64) -> String {
-        let mut key = hex::encode(self.bytes(n));
-        key.push_str(&hex::encode(self.bytes(n + 1)));
-        key
     }
 }
 
@@ -228,8 +225,6 @@ mod tests {
         assert_ne!(a.uuid(3), a.uuid(4));
         assert_ne!(a.uuid(3), IdSource::new(8).uuid(3));
         assert_eq!(&a.uuid(0).to_string()[14..15], "4");
-        assert_eq!(a.api_key(5).len(), 64);
-        assert!(a.api_key(5).starts_with(&hex::encode(a.bytes(5))));
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Team members, their roles and their API keys.
 //!
 //! An API key belongs to exactly one member. Only the SHA-256 of a key is stored (in state and
-//! in events), so neither a database file nor an event log gives keys away.
+//! in events), so neither a database file nor an event log gives keys away. A generated key
+//! is made of [`KeyMaterial`] the caller drew from the operating system's CSPRNG (the domain
+//! draws no entropy itself, and the seeded id stream is for ids only): nothing stored in the
+//! database, the seed included, lets anyone recompute it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -81,6 +84,37 @@ impl KeyHash {
     }
 }
 
+/// Random bytes a generated API key is made of: 32 bytes (256 bits), drawn by the caller
+/// from the operating system's CSPRNG (`provlab serve`), or from a seeded generator where a
+/// run must be reproducible (the simulation). The key text is their lower-case hex.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyMaterial([u8; KeyMaterial::LEN]);
+
+impl KeyMaterial {
+    /// How many random bytes a generated key holds (at least 16 are needed for 128 bits).
+    pub const LEN: usize = 32;
+
+    /// Wraps bytes the caller drew; they must be unpredictable outside a simulation.
+    pub fn from_bytes(bytes: [u8; Self::LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// The key text: 64 lower-case hex digits.
+    pub fn to_key(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Debug for KeyMaterial {
+    /// Never prints the bytes: they are a secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyMaterial(..)")
+    }
+}
+
+/// Most API keys one member may hold at a time; issuing another is a 409 (revoke one first).
+pub const MAX_KEYS_PER_MEMBER: usize = 10;
+
 /// One API key of a member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -97,6 +131,10 @@ pub struct ApiKeyRecord {
 pub struct Member {
     /// The member's id (name).
     pub id: MemberId,
+    /// The member's identity: the sequence number of the event that added them. Unique for
+    /// the life of the log, so a member added under a removed member's name is not them.
+    #[serde(default)]
+    pub serial: u64,
     /// The member's role.
     pub role: Role,
     /// The member's API keys (hashes only).
@@ -110,6 +148,8 @@ pub struct Member {
 pub struct Caller {
     /// The member.
     pub member: MemberId,
+    /// The member's identity ([`Member::serial`]).
+    pub serial: u64,
     /// The member's role at the time of the call.
     pub role: Role,
 }

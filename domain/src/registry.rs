@@ -6,7 +6,8 @@
 //! in-memory [`FactoryRegistry`] is filled from modem identities directly or read from the
 //! simulated factory's registry document ([`FactoryRegistry::from_json`], the
 //! `provlab-device-registry` format version 1 that `provlab-sim` writes: only `device_uuid`
-//! and the PEM `identity_public_key` of each entry are used here; the domain reads no files,
+//! and the PEM `identity_public_key` of each entry are used here, the factory's other fields
+//! are accepted, and any unknown field or a device listed twice is an error; the domain reads no files,
 //! the caller passes the bytes). Whether a registry is configured at all, and which devices
 //! are exempt, is [`Verifier`] policy.
 
@@ -15,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use p256::ecdsa::VerifyingKey;
 use p256::pkcs8::DecodePublicKey as _;
 use provlab_proto::tokens::{Uuid, UuidError};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 /// The `format` member of the simulated factory's registry document.
@@ -22,18 +24,33 @@ pub const REGISTRY_FORMAT: &str = "provlab-device-registry";
 /// The registry document version read here.
 pub const REGISTRY_VERSION: u32 = 1;
 
-/// The parts of the registry document the service needs.
+/// The registry document: exactly the members `provlab-sim` writes (anything else is an
+/// error, so a misspelt field is not silently ignored).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RegistryDocument {
     format: String,
     version: u32,
     devices: Vec<RegistryDocumentEntry>,
 }
 
+/// One device of the document: the service uses `device_uuid` and `identity_public_key`;
+/// the factory's other fields are accepted (and not read), any other is an error.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RegistryDocumentEntry {
     device_uuid: String,
     identity_public_key: String,
+    #[serde(default, rename = "imei")]
+    _imei: Option<IgnoredAny>,
+    #[serde(default, rename = "model")]
+    _model: Option<IgnoredAny>,
+    #[serde(default, rename = "device_type")]
+    _device_type: Option<IgnoredAny>,
+    #[serde(default, rename = "firmware")]
+    _firmware: Option<IgnoredAny>,
+    #[serde(default, rename = "firmware_uuid")]
+    _firmware_uuid: Option<IgnoredAny>,
 }
 
 /// Why a registry document or key could not be read; each names what it could not use.
@@ -314,6 +331,59 @@ mod tests {
                 }
             ),
             "{e}"
+        );
+    }
+
+    /// Issue 15, item 10: a misspelt or foreign field is an error, not silently ignored; the
+    /// fields the simulation writes that the service does not use are accepted.
+    #[test]
+    fn refuses_unknown_fields_and_duplicate_devices() {
+        use p256::pkcs8::{EncodePublicKey as _, LineEnding};
+        let key = *SigningKey::from_slice(&[9u8; 32]).unwrap().verifying_key();
+        let pem = key.to_public_key_pem(LineEnding::LF).unwrap();
+        let entry = serde_json::json!({
+            "device_uuid": "50363154-3931-44f0-8022-121b6401627d",
+            "imei": "352656100367872",
+            "model": "nRF9160-SICA",
+            "device_type": 3,
+            "firmware": "mfw_nrf9160_1.3.5",
+            "firmware_uuid": "1aff3acb-f1a6-4764-a263-4c2646c1c654",
+            "identity_public_key": pem,
+        });
+        let doc = serde_json::json!({
+            "format": "provlab-device-registry",
+            "version": 1,
+            "devices": [entry],
+        });
+        assert!(FactoryRegistry::from_json(doc.to_string().as_bytes()).is_ok());
+        let mut bad = doc.clone();
+        bad["devices"][0]["identity_public_keys"] = pem.clone().into();
+        let err = FactoryRegistry::from_json(bad.to_string().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown field `identity_public_keys`"),
+            "{err}"
+        );
+        let mut bad = doc.clone();
+        bad["exempt"] = serde_json::json!([]);
+        let err = FactoryRegistry::from_json(bad.to_string().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `exempt`"), "{err}");
+        let mut bad = doc.clone();
+        bad["devices"] = serde_json::json!([entry.clone(), entry]);
+        let err = FactoryRegistry::from_json(bad.to_string().as_bytes()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RegistryError::Duplicate {
+                    index: 1,
+                    first: 0,
+                    ..
+                }
+            ),
+            "{err}"
         );
     }
 }

@@ -10,7 +10,6 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::commands::{validate_description, CommandRequest, MAX_COMMANDS};
-use crate::devices::validate_tag;
 use crate::error::{Error, Result};
 use crate::ids::RuleId;
 use crate::time::Timestamp;
@@ -73,9 +72,7 @@ impl RuleSpec {
         if self.tags.is_empty() {
             return Err(Error::invalid("tags", "a rule needs at least one tag"));
         }
-        for tag in &self.tags {
-            validate_tag(tag).map_err(|reason| Error::invalid("tags", reason))?;
-        }
+        crate::devices::tag_set(&self.tags)?;
         Ok(())
     }
 }

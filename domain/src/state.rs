@@ -104,6 +104,7 @@ impl State {
                     member.clone(),
                     Member {
                         id: member.clone(),
+                        serial: self.events,
                         role: *role,
                         api_keys: Vec::new(),
                         created_at: *at,
@@ -168,11 +169,13 @@ impl State {
                     return Err(format!("device {device} is already claimed"));
                 }
                 self.ensure_tags(tags, *at);
+                let claimed_by_serial = self.members.get(by).map(|m| m.serial);
                 self.devices.insert(
                     *device,
                     Device {
                         id: *device,
                         claimed_by: by.clone(),
+                        claimed_by_serial,
                         claimed_by_role: *by_role,
                         claimed_at: *at,
                         device_type: *device_type,

@@ -102,6 +102,7 @@ impl LabServer {
             registry: None,
             owner_key: Some(owner_key.clone()),
             clock_speed: config.clock_speed,
+            ..ServeConfig::default()
         };
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();

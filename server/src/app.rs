@@ -51,7 +51,11 @@ impl Inner {
             Err(e) => {
                 tracing::error!(error = %e, "cannot restore the service state; refusing work");
                 self.service = Service::new(config);
-                self.broken = Some(format!("state lost after a storage failure ({e}); restart"));
+                // Shown to API clients: the message without the server's paths.
+                self.broken = Some(format!(
+                    "state lost after a storage failure ({}); restart",
+                    e.message()
+                ));
             }
         }
     }

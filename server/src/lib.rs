@@ -24,8 +24,9 @@
 //! [`domain::Timestamp`]) and the request's inputs: REST operations take the caller's API key
 //! (`Option<&str>`) and a typed request; device operations take the device id from
 //! [`domain::Service::authenticate_jwt`] and the fetch query or the CBOR responses body. All
-//! wire formats come from `provlab-proto`. Ids and generated API keys are drawn from a seeded
-//! source, so the same inputs give the same outputs, byte for byte. The simulation
+//! wire formats come from `provlab-proto`. Ids are drawn from a seeded source, so the same
+//! inputs give the same outputs, byte for byte; generated API keys are made of OS randomness
+//! the caller passes in ([`entropy`]), so no stored seed gives them away. The simulation
 //! (`provlab-sim`) drives the same core in virtual time.
 //!
 //! Every mutation is an [`domain::Event`]: operations validate, apply their events through
@@ -35,6 +36,7 @@
 pub mod api_client;
 pub mod app;
 pub mod device;
+pub mod entropy;
 pub use provlab_domain as domain;
 pub mod rest;
 pub mod serve;

@@ -19,7 +19,7 @@ use crate::device::coap::dtls::DtlsConfig;
 use crate::device::coap::{self, CoapError};
 use crate::device::https::{self, HttpsError};
 use crate::device::pki::{LabPki, PkiError};
-use crate::domain::members::Role;
+use crate::domain::members::{KeyHash, Role};
 use crate::domain::registry::FactoryRegistry;
 use crate::domain::ServiceConfig;
 use crate::store::{Store, StoreError};
@@ -52,11 +52,19 @@ pub struct ServeConfig {
     /// The simulated factory's registry document; `None` accepts signatures unverified (and
     /// logs each acceptance).
     pub registry: Option<PathBuf>,
-    /// The owner's API key; `None` generates one on first start and prints it once.
+    /// The owner's API key; `None` generates one on first start and writes it to
+    /// `owner_key_out`.
     pub owner_key: Option<String>,
+    /// Where a generated owner key is written (mode 0600); `None`: `<db>.owner-key` next to
+    /// the database, or a new file in the temporary directory without one. The key is never
+    /// printed or logged.
+    pub owner_key_out: Option<PathBuf>,
     /// How many times faster than the wall clock the service's clock runs (1: the wall
     /// clock). A HIL run with fast virtual boards sets their speed.
     pub clock_speed: u32,
+    /// Offline recovery of a locked-out team: the first owner's keys are revoked and
+    /// `owner_key` (or a generated key) becomes their only key, logged as a warning.
+    pub reset_owner_key: bool,
 }
 
 impl Default for ServeConfig {
@@ -75,7 +83,9 @@ impl Default for ServeConfig {
             hostnames: vec!["localhost".into(), "127.0.0.1".into()],
             registry: None,
             owner_key: None,
+            owner_key_out: None,
             clock_speed: 1,
+            reset_owner_key: false,
         }
     }
 }
@@ -106,6 +116,14 @@ pub enum ServeError {
         /// Why.
         #[source]
         source: crate::domain::registry::RegistryError,
+    },
+    /// A key file could not be read or written.
+    #[error("key file {path}: {reason}")]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
     },
     /// `--owner-key` does not fit the database.
     #[error("owner key: {0}")]
@@ -147,8 +165,11 @@ pub struct Bound {
     pub https: Option<SocketAddr>,
     /// The device CoAP endpoint's address.
     pub coap: Option<SocketAddr>,
-    /// The owner key generated on this (first) start, to be shown once.
+    /// The owner key generated on this (first) start, for the caller in process (tests, the
+    /// HIL lab); [`write_bound`] never shows it.
     pub generated_owner_key: Option<String>,
+    /// The file the generated owner key was written to (mode 0600).
+    pub owner_key_file: Option<PathBuf>,
     /// The lab PKI directory, when a device endpoint is on.
     pub pki_dir: Option<PathBuf>,
 }
@@ -170,13 +191,10 @@ impl std::fmt::Debug for Server {
     }
 }
 
-/// `len` bytes of OS randomness (through rustls' `ring` provider).
+/// `len` bytes of OS randomness.
 fn os_random(len: usize, what: &'static str) -> Result<Vec<u8>, ServeError> {
     let mut buf = vec![0u8; len];
-    rustls::crypto::ring::default_provider()
-        .secure_random
-        .fill(&mut buf)
-        .map_err(|_| ServeError::Random(what))?;
+    crate::entropy::fill(&mut buf, what).map_err(|e| ServeError::Random(e.0))?;
     Ok(buf)
 }
 
@@ -208,9 +226,48 @@ fn load_registry(path: &Path) -> Result<FactoryRegistry, ServeError> {
     })
 }
 
+/// Replaces the first owner's keys with `owner_key` or a generated key (returned once), and
+/// logs it: the offline way back for a team that lost its owner keys.
+fn reset_owner(
+    app: &App,
+    owner_key: Option<&str>,
+    key_out: &Path,
+) -> Result<Option<String>, ServeError> {
+    let generated = match owner_key {
+        Some(_) => None,
+        None => {
+            let key = random_api_key()?;
+            write_key_file(key_out, &key)?;
+            Some(key)
+        }
+    };
+    let Some(key) = owner_key.or(generated.as_deref()) else {
+        return Err(ServeError::OwnerKey(
+            "no key to reset the owner's to".into(),
+        ));
+    };
+    let owner = app
+        .mutate(|svc, now| svc.reset_owner_key(now, OWNER_NAME, key))
+        .map_err(|e| match e {
+            AppError::Domain(d) => ServeError::OwnerKey(d.to_string()),
+            other => ServeError::App(other),
+        })?;
+    tracing::warn!(
+        member = %owner,
+        key_id = KeyHash::of(key).key_id(),
+        "--reset-owner-key: every earlier key of this owner is revoked; the new key is their only one"
+    );
+    Ok(generated)
+}
+
 /// Makes sure the team has an owner: with `--owner-key`, that key must be an owner's (or
-/// becomes the first owner's); without, a first owner gets a generated key, returned once.
-fn ensure_owner(app: &App, owner_key: Option<&str>) -> Result<Option<String>, ServeError> {
+/// becomes the first owner's); without, a first owner gets a generated key, written to
+/// `key_out` (before it is stored, so it cannot be lost) and returned.
+fn ensure_owner(
+    app: &App,
+    owner_key: Option<&str>,
+    key_out: &Path,
+) -> Result<Option<String>, ServeError> {
     let (has_owner, key_role) = app.try_read(|svc, _| {
         let has_owner = svc.state().members.values().any(|m| m.role == Role::Owner);
         let key_role = owner_key.and_then(|k| svc.authenticate(Some(k)).ok().map(|c| c.role));
@@ -222,7 +279,9 @@ fn ensure_owner(app: &App, owner_key: Option<&str>) -> Result<Option<String>, Se
             "the given key belongs to a member with role {role}, not an owner"
         ))),
         (Some(_), None, true) => Err(ServeError::OwnerKey(
-            "the database already has an owner and the given key is not one of their keys".into(),
+            "the database already has an owner and the given key is not one of their keys \
+             (a team that lost its owner keys is recovered with --reset-owner-key)"
+                .into(),
         )),
         (Some(key), None, false) => {
             app.mutate(|svc, now| svc.setup_member(now, OWNER_NAME, Role::Owner, Some(key)))?;
@@ -231,6 +290,7 @@ fn ensure_owner(app: &App, owner_key: Option<&str>) -> Result<Option<String>, Se
         (None, _, true) => Ok(None),
         (None, _, false) => {
             let key = random_api_key()?;
+            write_key_file(key_out, &key)?;
             app.mutate(|svc, now| svc.setup_member(now, OWNER_NAME, Role::Owner, Some(&key)))?;
             Ok(Some(key))
         }
@@ -310,7 +370,13 @@ impl Server {
             coap = Some((socket, DtlsConfig::from_pki(pki)));
         }
         // Last, once nothing else can fail: a generated key must reach the operator.
-        let generated_owner_key = ensure_owner(&app, config.owner_key.as_deref())?;
+        let key_out = owner_key_out(config)?;
+        let generated_owner_key = if config.reset_owner_key {
+            reset_owner(&app, config.owner_key.as_deref(), &key_out)?
+        } else {
+            ensure_owner(&app, config.owner_key.as_deref(), &key_out)?
+        };
+        let owner_key_file = generated_owner_key.as_ref().map(|_| key_out);
         Ok(Server {
             app,
             rest,
@@ -321,6 +387,7 @@ impl Server {
                 https: https_addr,
                 coap: coap_addr,
                 generated_owner_key,
+                owner_key_file,
                 pki_dir: pki.map(|p| p.dir().to_path_buf()),
             },
         })
@@ -421,8 +488,73 @@ fn pki_dir(config: &ServeConfig) -> Result<PathBuf, ServeError> {
     Ok(std::env::temp_dir().join(format!("provlab-pki-{suffix}")))
 }
 
-/// Starts the server, prints the bound addresses (and a generated owner key) on stdout, and
-/// serves until `shutdown` resolves.
+/// Where a generated owner key goes: `owner_key_out`, else `<db>.owner-key`, else a new file
+/// in the temporary directory.
+fn owner_key_out(config: &ServeConfig) -> Result<PathBuf, ServeError> {
+    if let Some(path) = &config.owner_key_out {
+        return Ok(path.clone());
+    }
+    if let Some(db) = &config.db {
+        let mut name = db.as_os_str().to_owned();
+        name.push(".owner-key");
+        return Ok(PathBuf::from(name));
+    }
+    let suffix = hex::encode(os_random(6, "the owner key file name")?);
+    Ok(std::env::temp_dir().join(format!("provlab-owner-key-{suffix}")))
+}
+
+/// Writes `key` and a newline to `path`, readable and writable by its owner only (0600;
+/// an existing file is replaced).
+pub fn write_key_file(path: &Path, key: &str) -> Result<(), ServeError> {
+    let fail = |e: std::io::Error| ServeError::KeyFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(fail)?;
+    }
+    writeln!(file, "{key}").map_err(fail)?;
+    file.sync_all().map_err(fail)
+}
+
+/// Reads an API key from `path`: its first line, without surrounding white space (what
+/// `--owner-key-file` and [`write_key_file`] use). A file others may read is accepted with
+/// a warning.
+pub fn read_key_file(path: &Path) -> Result<String, ServeError> {
+    let fail = |reason: String| ServeError::KeyFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), "the key file is readable by other users; chmod 600 it");
+            }
+        }
+    }
+    let key = text.lines().next().unwrap_or("").trim();
+    if key.is_empty() {
+        return Err(fail("the file holds no key".into()));
+    }
+    Ok(key.to_owned())
+}
+
+/// Starts the server, prints the bound addresses (and where a generated owner key was
+/// written) on stdout, and serves until `shutdown` resolves.
 pub async fn run(
     config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -432,21 +564,32 @@ pub async fn run(
     server.run(shutdown).await
 }
 
-/// Prints one line per listener, and the generated owner key once.
+/// Prints one line per listener, and where a generated owner key was written, on stdout.
 pub fn print_bound(bound: &Bound) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "rest listening on http://{}", bound.rest);
+    let _ = write_bound(&mut out, bound);
+    let _ = out.flush();
+}
+
+/// Writes what [`print_bound`] prints. The owner key itself is never written: stdout is
+/// often a log (a container's), so only the file holding it is named.
+pub fn write_bound(out: &mut impl std::io::Write, bound: &Bound) -> std::io::Result<()> {
+    writeln!(out, "rest listening on http://{}", bound.rest)?;
     if let Some(addr) = bound.https {
-        let _ = writeln!(out, "https listening on https://{addr}");
+        writeln!(out, "https listening on https://{addr}")?;
     }
     if let Some(addr) = bound.coap {
-        let _ = writeln!(out, "coap listening on coaps://{addr}");
+        writeln!(out, "coap listening on coaps://{addr}")?;
     }
     if let Some(dir) = &bound.pki_dir {
-        let _ = writeln!(out, "lab root CA: {}", dir.join("root-ca.pem").display());
+        writeln!(out, "lab root CA: {}", dir.join("root-ca.pem").display())?;
     }
-    if let Some(key) = &bound.generated_owner_key {
-        let _ = writeln!(out, "owner api key (shown once, store it now): {key}");
+    if let Some(file) = &bound.owner_key_file {
+        writeln!(
+            out,
+            "owner api key written to {} (mode 0600; only its hash is stored)",
+            file.display()
+        )?;
     }
-    let _ = out.flush();
+    Ok(())
 }

@@ -112,7 +112,8 @@ struct Service {
     coap: SocketAddr,
 }
 
-/// Starts the image on `data` (bind-mounted at /data) with the owner key, and waits until
+/// Starts the image on `data` (bind-mounted at /data) with the owner key (in the environment,
+/// as the README recommends: `--owner-key` would show in `ps`), and waits until
 /// the engine reports it healthy. Returns it and the time from start to healthy.
 async fn start_service(engine: &Engine, data: &Path) -> (Service, Duration) {
     let (rest, https, coap) = free_ports();
@@ -127,7 +128,7 @@ async fn start_service(engine: &Engine, data: &Path) -> (Service, Duration) {
             data.to_string_lossy().into_owned(),
             "/data",
         ))
-        .with_cmd(["--owner-key", OWNER_KEY])
+        .with_env_var("PROVLAB_OWNER_KEY", OWNER_KEY)
         .with_startup_timeout(HEALTHY_WITHIN)
         .start()
         .await

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{req, Dev, World, ADMIN, EDITOR, OWNER, VIEWER};
+use common::{material, req, Dev, World, ADMIN, EDITOR, OWNER, VIEWER};
 use provlab_server::domain::members::Role;
 use provlab_server::domain::permissions::{decide, DeviceOwner, Operation};
 use provlab_server::domain::rules::{RuleCommand, RuleSpec};
@@ -195,10 +195,12 @@ fn list_members(s: &mut Service, k: Option<&str>, _: RuleId) -> Result<(), Error
     s.list_members(k).map(drop)
 }
 fn add_viewer(s: &mut Service, k: Option<&str>, _: RuleId) -> Result<(), Error> {
-    s.add_member(t(), k, "newbie", Role::Viewer).map(drop)
+    s.add_member(t(), k, "newbie", Role::Viewer, &material(1))
+        .map(drop)
 }
 fn add_owner(s: &mut Service, k: Option<&str>, _: RuleId) -> Result<(), Error> {
-    s.add_member(t(), k, "boss", Role::Owner).map(drop)
+    s.add_member(t(), k, "boss", Role::Owner, &material(2))
+        .map(drop)
 }
 fn promote_editor(s: &mut Service, k: Option<&str>, _: RuleId) -> Result<(), Error> {
     s.change_role(t(), k, &MemberId::new("erin").unwrap(), Role::Admin)
@@ -214,10 +216,10 @@ fn remove_editor(s: &mut Service, k: Option<&str>, _: RuleId) -> Result<(), Erro
 }
 fn issue_own_key(s: &mut Service, k: Option<&str>, _: RuleId) -> Result<(), Error> {
     let me = s.authenticate(k)?.member;
-    s.issue_api_key(t(), k, &me).map(drop)
+    s.issue_api_key(t(), k, &me, &material(3)).map(drop)
 }
 fn issue_other_key(s: &mut Service, k: Option<&str>, _: RuleId) -> Result<(), Error> {
-    s.issue_api_key(t(), k, &MemberId::new("erin").unwrap())
+    s.issue_api_key(t(), k, &MemberId::new("erin").unwrap(), &material(4))
         .map(drop)
 }
 
@@ -417,7 +419,12 @@ fn the_last_owner_stays() {
     // Keys: a removed member's keys stop working; a revoked key stops working.
     let key = w
         .svc
-        .issue_api_key(t, Some(EDITOR), &MemberId::new("eddie").unwrap())
+        .issue_api_key(
+            t,
+            Some(EDITOR),
+            &MemberId::new("eddie").unwrap(),
+            &material(5),
+        )
         .unwrap()
         .value;
     assert_eq!(w.svc.authenticate(Some(&key)).unwrap().role, Role::Editor);

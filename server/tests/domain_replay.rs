@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{req, Dev, World, ADMIN, EDITOR, OWNER};
+use common::{material, req, Dev, World, ADMIN, EDITOR, OWNER};
 use proptest::prelude::*;
 use provlab_server::domain::rules::{RuleCommand, RuleSpec};
 use provlab_server::domain::service::{Fetch, NewCommand};
@@ -32,7 +32,7 @@ fn a_long_sequence_replays_identically() {
     let t = w.tick();
     let out = w
         .svc
-        .add_member(t, Some(ADMIN), "nina", Role::Editor)
+        .add_member(t, Some(ADMIN), "nina", Role::Editor, &material(1))
         .unwrap();
     let nina_key = w.keep(out);
     let out = w.svc.create_tag(t, Some(EDITOR), "lab", "the lab").unwrap();
@@ -124,7 +124,10 @@ fn a_long_sequence_replays_identically() {
         .change_role(t, Some(OWNER), &nina, Role::Admin)
         .unwrap();
     w.keep(out);
-    let out = w.svc.issue_api_key(t, Some(&nina_key), &nina).unwrap();
+    let out = w
+        .svc
+        .issue_api_key(t, Some(&nina_key), &nina, &material(2))
+        .unwrap();
     w.keep(out);
     assert!(w.events.len() > 40, "{} events", w.events.len());
 

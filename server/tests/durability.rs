@@ -275,3 +275,135 @@ fn an_event_log_that_does_not_replay_is_refused() {
     .unwrap_err();
     assert!(matches!(err, AppError::Replay(_)), "{err}");
 }
+
+/// Issue 15, item 1: the database holds the id seed and key hashes; it and its WAL are
+/// readable by their owner only, whatever the umask.
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_wal_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    let app = open(&path);
+    populate(&app, &Dev::new(1), 1);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let wal = dir.path().join("svc.db-wal");
+    assert!(wal.exists(), "the WAL exists while the store is open");
+    assert_eq!(mode(&path), 0o600, "database mode");
+    assert_eq!(mode(&wal), 0o600, "WAL mode");
+    // A file made by an earlier version (0644) is tightened when opened.
+    drop(app);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _app = open(&path);
+    assert_eq!(mode(&path), 0o600, "tightened");
+}
+
+/// Issue 15, item 5: an empty file is not a new store (it is, e.g., a failed copy).
+#[test]
+fn a_zero_byte_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    std::fs::write(&path, b"").unwrap();
+    let err = Store::open_sqlite(&path, 1).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("svc.db") && text.contains("empty"), "{text}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left untouched");
+}
+
+/// Issue 15, item 5: a database file copied while the service ran, without its `-wal`, misses
+/// the recent events (here: all of them); it is refused, not opened as an empty store with a
+/// new seed. A copy taken after a clean shutdown is complete and opens.
+#[test]
+fn a_database_copied_without_its_wal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    let app = open(&path);
+    populate(&app, &Dev::new(1), 2);
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    assert!(!dir.path().join("copy.db-wal").exists());
+    let err = Store::open_sqlite(&copy, 1).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("copy.db") && text.contains("-wal"), "{text}");
+
+    // With its WAL, the copy is whole.
+    std::fs::copy(
+        dir.path().join("svc.db-wal"),
+        dir.path().join("copy.db-wal"),
+    )
+    .unwrap();
+    let store = Store::open_sqlite(&copy, 1).unwrap();
+    assert_eq!(store.seed(), SEED);
+    assert_eq!(store.load().unwrap().len(), 5);
+    drop(store);
+
+    // After a clean shutdown the file alone is complete.
+    let before = state(&app);
+    drop(app);
+    let clean = dir.path().join("clean.db");
+    std::fs::copy(&path, &clean).unwrap();
+    let store = Store::open_sqlite(&clean, 1).unwrap();
+    assert_eq!(store.seed(), SEED);
+    let reopened = App::new(
+        ServiceConfig::new(0),
+        store,
+        Arc::new(ManualClock::new(Timestamp::from_millis(0))),
+    )
+    .unwrap();
+    assert_eq!(state(&reopened), before);
+}
+
+/// Issue 15, item 5: after a crash (the process died with the store open) the WAL is there
+/// and the store reopens with everything acknowledged.
+#[test]
+fn a_crashed_store_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    let app = open(&path);
+    populate(&app, &Dev::new(1), 1);
+    let before = state(&app);
+    std::mem::forget(app);
+    let reopened = open(&path);
+    assert_eq!(state(&reopened), before);
+}
+
+/// Issue 15, item 10: a storage failure answers 500 with a message that says what failed
+/// without the server's file paths (they are in the server's log).
+#[tokio::test]
+async fn a_storage_error_does_not_show_server_paths_to_clients() {
+    use provlab_server::domain::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("svc.db");
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(rest_common::T0)));
+    let app = Arc::new(
+        App::new(
+            ServiceConfig::new(0),
+            Store::open_sqlite(&path, SEED).unwrap(),
+            clock.clone(),
+        )
+        .unwrap(),
+    );
+    app.mutate(|s, now| s.setup_member(now, "olivia", Role::Owner, Some(OWNER)))
+        .unwrap();
+    let saboteur = Connection::open(&path).unwrap();
+    saboteur
+        .execute_batch(
+            "CREATE TRIGGER sabotage BEFORE INSERT ON events
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        )
+        .unwrap();
+    let router = provlab_server::rest::router(app.clone());
+    let rest = rest_common::Rest { app, clock, router };
+    let r = rest
+        .post(
+            "/v1/provisioning/tags",
+            Some(OWNER),
+            serde_json::json!({"tag": "lab", "description": ""}),
+        )
+        .await;
+    r.expect(500);
+    let dir_text = dir.path().display().to_string();
+    assert!(!r.text.contains(&dir_text), "{}", r.text);
+    assert!(!r.text.contains("svc.db"), "{}", r.text);
+    assert!(r.message().contains("not applied"), "{}", r.text);
+}

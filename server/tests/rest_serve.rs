@@ -238,3 +238,78 @@ async fn a_bad_registry_file_is_a_clear_error() {
     let err = Server::start(&cfg).await.unwrap_err();
     assert!(err.to_string().contains("missing.json"), "{err}");
 }
+
+/// Issue 15, item 4: the offline recovery. `reset_owner_key` replaces the owner's keys with
+/// the given one, where a plain restart with an unknown `--owner-key` is refused.
+#[tokio::test]
+async fn reset_owner_key_recovers_the_team_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svc.db");
+    let old = "old-owner-key-00000001";
+    let new = "new-owner-key-00000002";
+    drop(
+        Server::start(&config(Some(db.clone()), Some(old)))
+            .await
+            .unwrap(),
+    );
+    let err = Server::start(&config(Some(db.clone()), Some(new)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServeError::OwnerKey(_)), "{err}");
+    let mut reset = config(Some(db.clone()), Some(new));
+    reset.reset_owner_key = true;
+    let server = Server::start(&reset).await.unwrap();
+    let addr = server.bound().rest;
+    let (stop, task) = spawn(server);
+    let (status, body, _) = http(addr, "GET", "/v1/team/me", Some(new), None, b"").await;
+    assert_eq!(
+        (status, body["role"].as_str()),
+        (200, Some("owner")),
+        "{body}"
+    );
+    assert_eq!(body["apiKeys"].as_array().unwrap().len(), 1, "{body}");
+    let (status, _, _) = http(addr, "GET", "/v1/team/me", Some(old), None, b"").await;
+    assert_eq!(status, 401, "the old key is revoked");
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    // Then a normal restart with the new key works.
+    drop(Server::start(&config(Some(db), Some(new))).await.unwrap());
+}
+
+/// Issue 15, item 8: a generated owner key goes to a file only its owner reads, next to the
+/// database, and the start-up output (the container's log) names the file, not the key.
+#[tokio::test]
+async fn a_generated_owner_key_is_written_to_a_private_file_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svc.db");
+    let server = Server::start(&config(Some(db.clone()), None))
+        .await
+        .unwrap();
+    let key = server.bound().generated_owner_key.clone().unwrap();
+    let file = dir.path().join("svc.db.owner-key");
+    assert_eq!(
+        server.bound().owner_key_file.as_deref(),
+        Some(file.as_path())
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), key);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let mut out = Vec::new();
+    provlab_server::serve::write_bound(&mut out, server.bound()).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(!out.contains(&key), "{out}");
+    assert!(out.contains(&file.display().to_string()), "{out}");
+    // The file is how a later start (or a script) gets the key.
+    drop(server);
+    let read = provlab_server::serve::read_key_file(&file).unwrap();
+    assert_eq!(read, key);
+    drop(Server::start(&config(Some(db), Some(&read))).await.unwrap());
+}

@@ -39,10 +39,47 @@ pub struct ServeArgs {
     /// every such acceptance is logged.
     #[arg(long, value_name = "FILE")]
     registry: Option<PathBuf>,
-    /// The owner's API key (16 to 128 printable characters). Without it a key is generated
-    /// on first start and printed once.
-    #[arg(long, value_name = "KEY")]
+    /// The owner's API key (16 to 128 printable characters). Visible to other local users
+    /// in the process list: prefer the PROVLAB_OWNER_KEY environment variable or
+    /// --owner-key-file. Without any of them a key is generated on first start and written
+    /// to a 0600 file (`<db>.owner-key`, or --owner-key-out), never printed.
+    #[arg(long, value_name = "KEY", conflicts_with = "owner_key_file")]
     owner_key: Option<String>,
+    /// A file whose first line is the owner's API key.
+    #[arg(long, value_name = "FILE")]
+    owner_key_file: Option<PathBuf>,
+    /// Where a generated owner key is written (mode 0600); default `<db>.owner-key`, or a
+    /// new file in the temporary directory without --db.
+    #[arg(long, value_name = "FILE")]
+    owner_key_out: Option<PathBuf>,
+    /// Offline recovery of a team that lost its owner keys: the first owner's keys are all
+    /// revoked and the owner key (given, or generated) becomes their only one. Logged.
+    #[arg(long)]
+    reset_owner_key: bool,
+}
+
+/// The environment variable holding the owner's API key when neither `--owner-key` nor
+/// `--owner-key-file` is given.
+pub const OWNER_KEY_ENV: &str = "PROVLAB_OWNER_KEY";
+
+/// The owner key from `--owner-key`, `--owner-key-file` or [`OWNER_KEY_ENV`], in that order.
+fn owner_key(args: &ServeArgs) -> anyhow::Result<Option<String>> {
+    if let Some(key) = &args.owner_key {
+        tracing::warn!(
+            "--owner-key is visible to other local users in the process list; prefer {OWNER_KEY_ENV} or --owner-key-file"
+        );
+        return Ok(Some(key.clone()));
+    }
+    if let Some(path) = &args.owner_key_file {
+        return Ok(Some(serve::read_key_file(path)?));
+    }
+    match std::env::var(OWNER_KEY_ENV) {
+        Ok(key) if !key.trim().is_empty() => Ok(Some(key.trim().to_owned())),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("{OWNER_KEY_ENV} is not valid UTF-8")
+        }
+    }
 }
 
 /// A listener address or `off`.
@@ -99,6 +136,7 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 /// Runs `provlab serve` until SIGINT or SIGTERM.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging();
+    let owner_key = owner_key(&args)?;
     let mut config = ServeConfig {
         db: args.db,
         rest: args.rest,
@@ -106,7 +144,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         coap: args.coap.0,
         pki: args.pki,
         registry: args.registry,
-        owner_key: args.owner_key,
+        owner_key,
+        owner_key_out: args.owner_key_out,
+        reset_owner_key: args.reset_owner_key,
         ..ServeConfig::default()
     };
     if !args.hostnames.is_empty() {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{owner_of, Outcome, Service};
 use crate::devices::{
     check_claim_token, parse_claim_csv, tag_set, validate_tag, CheckedToken, Device, Tag,
+    MAX_TAG_DEFINITIONS,
 };
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -66,6 +67,7 @@ impl Service {
         let caller = self.authorize(api_key, Operation::Claim)?;
         let tags = tag_set(tags)?;
         let checked = self.check_claimable(claim_token)?;
+        self.check_tag_room(&tags)?;
         self.transact(|s, events| s.emit_claim(now, events, &caller, &checked, tags))
     }
 
@@ -77,8 +79,9 @@ impl Service {
         tags: &[String],
     ) -> Result<ClaimCheck> {
         self.authorize(api_key, Operation::Claim)?;
-        tag_set(tags)?;
+        let tags = tag_set(tags)?;
         let checked = self.check_claimable(claim_token)?;
+        self.check_tag_room(&tags)?;
         Ok(ClaimCheck {
             device: checked.device,
             verification: checked.verification,
@@ -114,8 +117,11 @@ impl Service {
                         continue;
                     }
                 };
-                let attempt = tag_set(&row.tags)
-                    .and_then(|tags| s.check_claimable(&row.claim_token).map(|c| (c, tags)));
+                let attempt = tag_set(&row.tags).and_then(|tags| {
+                    let checked = s.check_claimable(&row.claim_token)?;
+                    s.check_tag_room(&tags)?;
+                    Ok((checked, tags))
+                });
                 match attempt {
                     Ok((checked, tags)) => {
                         let claim = s.emit_claim(now, events, &caller, &checked, tags)?;
@@ -175,6 +181,7 @@ impl Service {
     ) -> Result<Outcome<()>> {
         self.authorize_device(api_key, Operation::EditDeviceTags, device)?;
         let tags = tag_set(tags)?;
+        self.check_tag_room(&tags)?;
         self.transact(|s, events| {
             s.emit(
                 events,
@@ -202,6 +209,7 @@ impl Service {
         if self.state.tags.contains_key(tag) {
             return Err(Error::conflict(format!("tag {tag} already exists")));
         }
+        self.check_tag_room([&tag.to_owned()])?;
         self.transact(|s, events| {
             s.emit(
                 events,
@@ -254,6 +262,26 @@ impl Service {
             }
             Ok(())
         })
+    }
+
+    /// Refuses (409) tags that would take the team's tag definitions past
+    /// [`MAX_TAG_DEFINITIONS`] (tags come into being when first used).
+    pub(crate) fn check_tag_room<'a>(
+        &self,
+        tags: impl IntoIterator<Item = &'a String>,
+    ) -> Result<()> {
+        let new = tags
+            .into_iter()
+            .filter(|t| !self.state.tags.contains_key(*t))
+            .count();
+        let held = self.state.tags.len();
+        if new > 0 && held + new > MAX_TAG_DEFINITIONS {
+            return Err(Error::conflict(format!(
+                "the team has {held} tag definitions and {new} new would pass the limit of \
+                 {MAX_TAG_DEFINITIONS}: use existing tags"
+            )));
+        }
+        Ok(())
     }
 
     fn check_claimable(&self, claim_token: &str) -> Result<CheckedToken> {

@@ -35,7 +35,8 @@ pub const DEFAULT_JWT_LEEWAY_S: u64 = 60;
 /// configuration is given again at every start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceConfig {
-    /// Seed of the id source (command and rule ids, generated API keys).
+    /// Seed of the id source (command and rule ids; never API keys, see
+    /// [`crate::members::KeyMaterial`]).
     pub seed: u64,
     /// Signature verification policy (factory registry and exempt devices).
     pub verifier: Verifier,
@@ -149,15 +150,15 @@ impl Service {
             .key_index
             .get(&KeyHash::of(key))
             .ok_or_else(|| Error::unauthorized("unknown API key"))?;
-        let role = self
+        let found = self
             .state
             .members
             .get(member)
-            .map(|m| m.role)
             .ok_or_else(|| Error::unauthorized("unknown API key"))?;
         Ok(Caller {
             member: member.clone(),
-            role,
+            serial: found.serial,
+            role: found.role,
         })
     }
 
@@ -193,10 +194,12 @@ impl Service {
     }
 }
 
-/// The [`DeviceOwner`] of `device` as seen by `caller`.
+/// The [`DeviceOwner`] of `device` as seen by `caller`: the caller claimed it when they are
+/// the same member, not merely one with the same name.
 fn owner_of(device: &Device, caller: &Caller) -> DeviceOwner {
     DeviceOwner {
-        by_caller: device.claimed_by == caller.member,
+        by_caller: device.claimed_by == caller.member
+            && device.claimed_by_serial == Some(caller.serial),
         role: device.claimed_by_role,
     }
 }

@@ -19,6 +19,7 @@ impl Service {
     ) -> Result<Outcome<RuleId>> {
         self.authorize(api_key, Operation::ManageRules)?;
         spec.validate()?;
+        self.check_tag_room(&spec.tags)?;
         let id = RuleId(self.ids.uuid(self.state.draws));
         self.transact(|s, events| {
             s.emit(
@@ -45,6 +46,7 @@ impl Service {
         self.authorize(api_key, Operation::ManageRules)?;
         self.draft(rule)?;
         spec.validate()?;
+        self.check_tag_room(&spec.tags)?;
         self.transact(|s, events| {
             s.emit(
                 events,

@@ -37,9 +37,16 @@ impl AppError {
         }
     }
 
-    /// The text of the `{"message": ...}` body.
+    /// The text of the `{"message": ...}` body. A storage failure says what failed but not
+    /// where: the server's file paths stay in its log (the `Display` text).
     pub fn message(&self) -> String {
-        self.to_string()
+        match self {
+            AppError::Store(e) => format!(
+                "storage failed, the operation was not applied: {}",
+                e.public_message()
+            ),
+            other => other.to_string(),
+        }
     }
 
     /// The domain error, when that is what this is (e.g. for CoAP's own code mapping).
@@ -72,5 +79,46 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn sqlite(code: std::ffi::c_int) -> StoreError {
+        StoreError::Sqlite {
+            path: PathBuf::from("/srv/secret/place/svc.db"),
+            action: "appending events",
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None),
+        }
+    }
+
+    /// Issue 15, item 10: clients learn what failed, never where the files are; a read-only
+    /// database says so (to clients and in the log).
+    #[test]
+    fn storage_messages_hide_paths_and_name_read_only() {
+        let read_only = AppError::Store(sqlite(rusqlite::ffi::SQLITE_READONLY));
+        let message = read_only.message();
+        assert!(!message.contains("/srv/secret"), "{message}");
+        assert!(message.contains("read-only"), "{message}");
+        assert!(read_only.to_string().contains("read-only"), "{read_only}");
+        assert!(
+            read_only.to_string().contains("/srv/secret"),
+            "the log keeps the path"
+        );
+        let other = AppError::Store(sqlite(rusqlite::ffi::SQLITE_IOERR));
+        let message = other.message();
+        assert!(!message.contains("/srv/secret"), "{message}");
+        assert!(!message.contains("read-only"), "{message}");
+        assert!(message.contains("not applied"), "{message}");
+        let io = AppError::Store(StoreError::Io {
+            path: PathBuf::from("/srv/secret/place/svc.db"),
+            action: "opening",
+            source: std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem),
+        });
+        assert!(io.message().contains("read-only"), "{}", io.message());
+        assert!(!io.message().contains("/srv/secret"), "{}", io.message());
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite refused an operation.
-    #[error("database {path}: {action}: {source}")]
+    #[error("database {path}: {action}: {source}{}", read_only_hint(self.is_read_only()))]
     Sqlite {
         /// The database file.
         path: PathBuf,
@@ -15,6 +15,47 @@ pub enum StoreError {
         /// SQLite's error.
         #[source]
         source: rusqlite::Error,
+    },
+    /// A file-system operation on the database file failed.
+    #[error("database {path}: {action}: {source}{}", read_only_hint(self.is_read_only()))]
+    Io {
+        /// The database file.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file exists but is empty: not a store (a failed copy, say); refused rather than
+    /// started as a new empty store.
+    #[error(
+        "database {path} is an empty file, not a provlab store: restore it from a backup, or \
+         remove it to start a new, empty store"
+    )]
+    Empty {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The file is an SQLite database without the store's tables and meta values.
+    #[error(
+        "database {path} has no provlab tables: it is not a provlab store, or a copy made \
+         without its -wal file before the schema reached the database file"
+    )]
+    NotAStore {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The file was open in a service (not closed cleanly) and its `-wal` file is missing:
+    /// recent events would be lost, so it is refused.
+    #[error(
+        "database {path} was in use when it was copied and its write-ahead log ({path}-wal) \
+         is missing, so recent events would be lost: copy the -wal file with it, or make \
+         backups with `sqlite3 FILE \".backup COPY\"` or after stopping the service"
+    )]
+    MissingWal {
+        /// The database file.
+        path: PathBuf,
     },
     /// A stored event is not valid JSON for [`crate::domain::Event`].
     #[error("database {path}: event #{seq} is unreadable: {source}")]
@@ -54,4 +95,39 @@ pub enum StoreError {
         /// The meta key.
         key: &'static str,
     },
+}
+
+impl StoreError {
+    /// Whether the failure is a read-only database file or file system.
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => e.code == rusqlite::ErrorCode::ReadOnly,
+            StoreError::Io { source, .. } => {
+                source.kind() == std::io::ErrorKind::ReadOnlyFilesystem
+            }
+            _ => false,
+        }
+    }
+
+    /// What failed, for an API client: no file paths or SQLite details (the server's log has
+    /// them, from the `Display` text).
+    pub fn public_message(&self) -> &'static str {
+        if self.is_read_only() {
+            "the service's database is read-only (a read-only file or file system on the server)"
+        } else {
+            "the service's database could not be read or written (the server's log has the details)"
+        }
+    }
+}
+
+/// The hint appended to a read-only failure's text.
+fn read_only_hint(read_only: bool) -> &'static str {
+    if read_only {
+        " (the database or its file system is read-only; the service must be able to write it)"
+    } else {
+        ""
+    }
 }

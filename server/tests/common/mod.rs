@@ -344,3 +344,10 @@ pub mod req {
         CommandRequest::Finished(Finished {})
     }
 }
+
+/// Key material for a generated key in a test: `n` repeated (the REST layer draws it from
+/// the OS).
+#[allow(dead_code)]
+pub fn material(n: u8) -> provlab_server::domain::members::KeyMaterial {
+    provlab_server::domain::members::KeyMaterial::from_bytes([n; 32])
+}

@@ -84,10 +84,10 @@ fn is_csv(headers: &HeaderMap) -> bool {
         (status = 201, description = "Claimed", body = DeviceBody),
         (status = 202, description = "Dry run: the token could be claimed", body = DryRunBody),
         (status = 200, description = "Bulk claim report", body = BulkClaimBody),
-        (status = 400, description = "Unreadable token, bad tags or bad body", body = ErrorBody),
+        (status = 400, description = "Unreadable token, bad tags (at most 32) or bad body", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Viewers may not claim", body = ErrorBody),
-        (status = 409, description = "Already claimed", body = ErrorBody),
+        (status = 409, description = "Already claimed, or new tags would pass the team's 1000 tag definitions", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Neither JSON nor CSV", body = ErrorBody),
     ),
@@ -233,10 +233,11 @@ pub async fn unclaim(
     request_body = SetTagsBody,
     responses(
         (status = 204, description = "Tags replaced"),
-        (status = 400, description = "Bad tags", body = ErrorBody),
+        (status = 400, description = "Bad tags (at most 32)", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Not the caller's to edit", body = ErrorBody),
         (status = 404, description = "Not claimed", body = ErrorBody),
+        (status = 409, description = "New tags would pass the team's 1000 tag definitions", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]

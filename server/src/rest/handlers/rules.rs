@@ -54,7 +54,7 @@ pub async fn list(
     request_body = RuleSpecBody,
     responses(
         (status = 201, description = "Created", body = RuleBody),
-        (status = 400, description = "Bad rule", body = ErrorBody),
+        (status = 400, description = "Bad rule (descriptions at most 1024 bytes, at most 32 tags)", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Only admins and owners manage rules", body = ErrorBody),
     ),
@@ -112,11 +112,11 @@ pub async fn get(
     request_body = RuleSpecBody,
     responses(
         (status = 200, description = "Updated", body = RuleBody),
-        (status = 400, description = "Bad rule", body = ErrorBody),
+        (status = 400, description = "Bad rule (descriptions at most 1024 bytes, at most 32 tags)", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Only admins and owners manage rules", body = ErrorBody),
         (status = 404, description = "No such rule", body = ErrorBody),
-        (status = 409, description = "The rule is active", body = ErrorBody),
+        (status = 409, description = "The rule is active, or new tags would pass the team's 1000 tag definitions", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]

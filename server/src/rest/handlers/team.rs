@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use super::{member_id, AppState};
-use crate::app::ErrorBody;
+use crate::app::{AppError, ErrorBody};
 use crate::domain::members::{KeyHash, Role};
 use crate::domain::Outcome;
 use crate::rest::dto::team::{
@@ -14,6 +14,11 @@ use crate::rest::dto::team::{
 use crate::rest::error::ApiError;
 use crate::rest::extract::{ApiKey, JsonBody, PathParams, QueryParams};
 use crate::rest::pagination::{paginate, Page, PageParams};
+
+/// Random bytes for a new key, drawn from the OS (503 if the OS cannot give them).
+fn key_material() -> Result<crate::domain::members::KeyMaterial, ApiError> {
+    crate::entropy::key_material().map_err(|e| ApiError::from(AppError::Unavailable(e.to_string())))
+}
 
 /// The calling member (any role).
 #[utoipa::path(
@@ -84,7 +89,9 @@ pub async fn add(
     JsonBody(body): JsonBody<NewMemberBody>,
 ) -> Result<(StatusCode, Json<NewMemberCreated>), ApiError> {
     let role: Role = body.role.into();
-    let api_key = app.mutate(|svc, now| svc.add_member(now, key.as_deref(), &body.name, role))?;
+    let material = key_material()?;
+    let api_key =
+        app.mutate(|svc, now| svc.add_member(now, key.as_deref(), &body.name, role, &material))?;
     let key_id = KeyHash::of(&api_key).key_id().to_owned();
     Ok((
         StatusCode::CREATED,
@@ -109,7 +116,7 @@ pub async fn add(
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "The caller may not manage this member", body = ErrorBody),
         (status = 404, description = "No such member", body = ErrorBody),
-        (status = 409, description = "It would leave the team without an owner", body = ErrorBody),
+        (status = 409, description = "It would leave the team without an owner holding a key", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]
@@ -135,7 +142,7 @@ pub async fn change_role(
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "The caller may not manage this member", body = ErrorBody),
         (status = 404, description = "No such member", body = ErrorBody),
-        (status = 409, description = "It would leave the team without an owner", body = ErrorBody),
+        (status = 409, description = "It would leave the team without an owner holding a key", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]
@@ -160,6 +167,7 @@ pub async fn remove(
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "The caller may not manage this member", body = ErrorBody),
         (status = 404, description = "No such member", body = ErrorBody),
+        (status = 409, description = "The member already holds 10 keys (revoke one first)", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]
@@ -169,7 +177,9 @@ pub async fn issue_key(
     PathParams(name): PathParams<String>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), ApiError> {
     let member = member_id(&name)?;
-    let api_key = app.mutate(|svc, now| svc.issue_api_key(now, key.as_deref(), &member))?;
+    let material = key_material()?;
+    let api_key =
+        app.mutate(|svc, now| svc.issue_api_key(now, key.as_deref(), &member, &material))?;
     Ok((StatusCode::CREATED, Json(ApiKeyCreated::new(api_key))))
 }
 
@@ -187,6 +197,7 @@ pub async fn issue_key(
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "The caller may not manage this member", body = ErrorBody),
         (status = 404, description = "No such member or key", body = ErrorBody),
+        (status = 409, description = "It is the team's last owner key", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]
