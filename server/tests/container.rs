@@ -1,7 +1,8 @@
 //! The service image (`Containerfile`, built by `ci/build-image.sh`) under a real container
 //! engine, driven with testcontainers: the container starts and turns healthy (its own
 //! HEALTHCHECK, `provlab health`, run by the engine), an owner claims devices and queues
-//! commands over REST, simulated devices in this process provision over the container's
+//! commands over REST (through `provlab_server::api_client`, the one REST client of the
+//! API), simulated devices in this process provision over the container's
 //! HTTPS and CoAP/DTLS ports until PROVISIONED, and a new container on the same data volume
 //! still has the state, the owner key and the root CA the devices trust.
 //!
@@ -35,13 +36,15 @@ use device_common::{
     cmd_query, code, http_exchange, http_get, http_post, long_pem, tls_client, CoapClient,
 };
 use provlab_proto::records::{decode_commands, encode_responses};
+use provlab_server::api_client::{ApiClient, BaseUrl};
+use provlab_server::rest::dto::commands::NewCommandBody;
+use provlab_server::rest::dto::devices::ClaimBody;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::CertificateDer;
 use serde_json::{json, Value};
 use testcontainers::core::{ContainerPort, Mount};
 use testcontainers::runners::AsyncRunner as _;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt as _};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// The owner key the containers are started with.
 const OWNER_KEY: &str = "container-test-owner-key-0001";
@@ -157,105 +160,58 @@ async fn start_service(engine: &Engine, data: &Path) -> (Service, Duration) {
     (service, started.elapsed())
 }
 
-/// One REST request to the container (`Connection: close`), bounded by [`REST_STEP`];
-/// returns the status and the JSON body (`Null` when empty).
-async fn rest(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    key: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        if let Some(key) = key {
-            head.push_str(&format!("Authorization: Bearer {key}\r\n"));
-        }
-        if !body.is_empty() {
-            head.push_str("Content-Type: application/json\r\n");
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body.as_bytes()).await?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await?;
-        Ok::<_, std::io::Error>(raw)
-    };
-    let raw = tokio::time::timeout(REST_STEP, exchange)
-        .await
-        .unwrap_or_else(|_| panic!("{method} {path}: no answer within {REST_STEP:?}"))
-        .unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    assert!(
-        !head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked"),
-        "unexpected chunked answer to {method} {path}"
-    );
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+/// The owner's REST client of the container's API (the one client tools and the HIL
+/// runner use), bounded by [`REST_STEP`] per request.
+fn owner_api(addr: SocketAddr) -> ApiClient {
+    ApiClient::with_base(
+        BaseUrl::parse(&format!("http://{addr}")).unwrap(),
+        REST_STEP,
+    )
+    .with_key(OWNER_KEY)
+}
+
+/// Runs a blocking REST call from the async test (the client is synchronous).
+fn blocking<T>(call: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(call)
 }
 
 /// Claims `dev` as the owner; returns the device id.
 async fn claim(addr: SocketAddr, dev: &Dev) -> String {
-    let (status, body) = rest(
-        addr,
-        "POST",
-        "/v1/claimed-devices",
-        Some(OWNER_KEY),
-        Some(json!({"claimToken": dev.token(), "tags": ["container"]})),
-    )
-    .await;
-    assert_eq!(status, 201, "claim: {body}");
-    body["id"].as_str().unwrap().to_owned()
+    let body = ClaimBody {
+        claim_token: dev.token(),
+        tags: Some(vec!["container".to_owned()]),
+    };
+    blocking(|| owner_api(addr).claim(&body))
+        .unwrap_or_else(|e| panic!("claim: {e}"))
+        .id
 }
 
 /// Queues a command (REST JSON `request`) for the device; returns its id.
 async fn add(addr: SocketAddr, device: &str, description: &str, request: Value) -> String {
-    let (status, body) = rest(
-        addr,
-        "POST",
-        &format!("/v1/claimed-devices/{device}/provisioning"),
-        Some(OWNER_KEY),
-        Some(json!({"description": description, "request": request})),
-    )
-    .await;
-    assert_eq!(status, 201, "add {description}: {body}");
-    body["id"].as_str().unwrap().to_owned()
+    let body = NewCommandBody {
+        description: description.to_owned(),
+        request: serde_json::from_value(request).unwrap(),
+    };
+    blocking(|| owner_api(addr).add_command(device, &body))
+        .unwrap_or_else(|e| panic!("add {description}: {e}"))
+        .id
 }
 
-/// The device as the owner sees it.
+/// The device as the owner sees it (as JSON, to read like the API's documentation).
 async fn device(addr: SocketAddr, device: &str) -> Value {
-    let (status, body) = rest(
-        addr,
-        "GET",
-        &format!("/v1/claimed-devices/{device}"),
-        Some(OWNER_KEY),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "get device: {body}");
-    body
+    let body =
+        blocking(|| owner_api(addr).device(device)).unwrap_or_else(|e| panic!("get device: {e}"));
+    serde_json::to_value(body).unwrap()
 }
 
-/// The device's commands as the owner sees them.
+/// The device's commands as the owner sees them (as JSON).
 async fn commands(addr: SocketAddr, device: &str) -> Vec<Value> {
-    let (status, body) = rest(
-        addr,
-        "GET",
-        &format!("/v1/claimed-devices/{device}/provisioning"),
-        Some(OWNER_KEY),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "list commands: {body}");
-    body["items"].as_array().unwrap().clone()
+    let commands = blocking(|| owner_api(addr).commands(device))
+        .unwrap_or_else(|e| panic!("list commands: {e}"));
+    commands
+        .into_iter()
+        .map(|c| serde_json::to_value(c).unwrap())
+        .collect()
 }
 
 /// The wall clock in seconds: the container's service runs on the system clock.
@@ -367,10 +323,14 @@ async fn the_image_provisions_devices_over_https_and_coap_and_keeps_state_across
     // First container: healthy, then a fresh database with the given owner key.
     let (service, to_healthy) = start_service(&engine, data.path()).await;
     eprintln!("container start-to-healthy: {} ms", to_healthy.as_millis());
-    let (status, health) = rest(service.rest, "GET", "/v1/health", None, None).await;
-    assert_eq!((status, health), (200, json!({"status": "ok"})));
-    let (status, me) = rest(service.rest, "GET", "/v1/team/me", Some(OWNER_KEY), None).await;
-    assert_eq!((status, me["role"].as_str()), (200, Some("owner")), "{me}");
+    let health = blocking(|| owner_api(service.rest).without_key().health()).unwrap();
+    assert_eq!(health.status, "ok");
+    let me = blocking(|| owner_api(service.rest).me()).unwrap();
+    assert_eq!(
+        serde_json::to_value(me.role).unwrap(),
+        json!("owner"),
+        "{me:?}"
+    );
     let (root_pem, root) = root_ca(data.path());
 
     // One device per transport, each with a certificate, a CSR, a config and `finished`.
@@ -444,19 +404,8 @@ async fn the_image_provisions_devices_over_https_and_coap_and_keeps_state_across
     for (id, commands) in &before {
         assert_eq!(&assert_provisioned(service.rest, id).await, commands);
     }
-    let (status, devices) = rest(
-        service.rest,
-        "GET",
-        "/v1/claimed-devices",
-        Some(OWNER_KEY),
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, devices["total"].as_u64()),
-        (200, Some(2)),
-        "{devices}"
-    );
+    let devices = blocking(|| owner_api(service.rest).devices()).unwrap();
+    assert_eq!(devices.len(), 2, "{devices:?}");
 
     // The restored service still provisions: new commands, same root CA, both transports.
     for id in [&https_id, &coap_id] {
