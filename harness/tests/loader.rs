@@ -510,3 +510,21 @@ fn file_references_are_regular_files_of_bounded_size() {
     );
     assert!(d.message.contains("more than the"), "{}", d.message);
 }
+
+#[test]
+fn every_type_and_vocabulary_error_of_a_file_comes_at_once() {
+    // A misspelt status, a wrong type and a `wait_until` without `within`: one run names all
+    // three, each where it stands (the whole-file read alone stops at the first).
+    let source = format!(
+        "{MINIMAL}[[step]]\nadvance = 5\n[[step]]\nexpect = {{ status = \"PROVISONED\" }}\n[[step]]\nwait_until = {{ status = \"PROVISIONED\" }}\n"
+    );
+    let err = load_str(&source, Path::new("s.toml")).unwrap_err();
+    let diagnostics = err.diagnostics();
+    let found = |needle: &str| diagnostics.iter().any(|d| d.message.contains(needle));
+    assert_eq!(diagnostics.len(), 3, "{err}");
+    assert!(found("PROVISONED"), "{err}");
+    assert!(found("invalid type") || found("duration"), "{err}");
+    assert!(found("needs a deadline"), "{err}");
+    let lines: Vec<usize> = diagnostics.iter().map(|d| d.location.line).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+}

@@ -5,6 +5,7 @@
 
 mod error;
 mod lines;
+mod parts;
 mod refs;
 mod validate;
 
@@ -174,9 +175,22 @@ pub fn load_str_with(
     let lines = LineIndex::new(source);
     let at =
         |span: &Range<usize>, message: String| diagnostic_at(path, source, &lines, span, message);
-    let mut scenario: Scenario = toml::from_str(source).map_err(|e| LoadError::Invalid {
-        diagnostics: vec![at(&e.span().unwrap_or(0..0), explain(e.message()))],
-    })?;
+    let mut scenario: Scenario = match toml::from_str(source) {
+        Ok(scenario) => scenario,
+        Err(e) => {
+            // The first error, and every other the file's parts have on their own.
+            let mut problems = parts::problems(source);
+            if problems.is_empty() {
+                problems.push((e.span().unwrap_or(0..0), explain(e.message())));
+            }
+            return Err(LoadError::Invalid {
+                diagnostics: problems
+                    .into_iter()
+                    .map(|(span, message)| at(&span, message))
+                    .collect(),
+            });
+        }
+    };
 
     let mut problems = validate::check(&scenario);
     let base = path.parent().unwrap_or(Path::new(""));
