@@ -84,7 +84,8 @@ pub enum ExitStatus {
     Pass,
     /// 1: a scenario failed or could not run.
     Fail,
-    /// 2: bad usage or a scenario that does not load.
+    /// 2: bad usage (a scenario file that does not load is a [`ExitStatus::Fail`] of its
+    /// own, reported as an errored result).
     Usage,
 }
 
