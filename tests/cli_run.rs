@@ -236,11 +236,22 @@ fn a_report_that_cannot_be_written_leaves_no_partial_file() {
 
 #[test]
 fn sigint_mid_run_writes_the_reports_with_the_unfinished_scenarios_as_errors() {
-    use nix::sys::signal::{kill, Signal};
+    interrupted_run(nix::sys::signal::Signal::SIGINT, "SIGINT", 130);
+}
+
+#[test]
+fn sigterm_mid_run_writes_the_reports_and_exits_143() {
+    interrupted_run(nix::sys::signal::Signal::SIGTERM, "SIGTERM", 143);
+}
+
+/// Runs three slow scenarios (300 devices each, one at a time), sends `signal` after 1 s
+/// and checks the exit code and the JUnit report (every unfinished scenario an error).
+fn interrupted_run(signal: nix::sys::signal::Signal, name: &str, code: i32) {
+    use nix::sys::signal::kill;
     use nix::unistd::Pid;
     use std::time::{Duration, Instant};
 
-    let dir = scratch("sigint");
+    let dir = scratch(&name.to_lowercase());
     let scenarios = dir.join("scenarios");
     std::fs::create_dir_all(&scenarios).expect("dir");
     let happy = std::fs::read_to_string(
@@ -273,7 +284,7 @@ fn sigint_mid_run_writes_the_reports_with_the_unfinished_scenarios_as_errors() {
         .expect("provlab starts");
     std::thread::sleep(Duration::from_secs(1));
     let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid"));
-    kill(pid, Signal::SIGINT).expect("SIGINT sent");
+    kill(pid, signal).expect("signal sent");
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -281,19 +292,20 @@ fn sigint_mid_run_writes_the_reports_with_the_unfinished_scenarios_as_errors() {
         }
         if started.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
-            panic!("provlab did not exit within 30 s of SIGINT");
+            panic!("provlab did not exit within 30 s of {name}");
         }
         std::thread::sleep(Duration::from_millis(50));
     };
     let out = child.wait_with_output().expect("output");
     let text = stdout(&out);
-    assert_eq!(status.code(), Some(130), "{text}{}", stderr(&out));
-    assert!(text.contains("interrupted by SIGINT"), "{text}");
-    let xml = std::fs::read_to_string(&junit).expect("junit written on SIGINT");
+    assert_eq!(status.code(), Some(code), "{text}{}", stderr(&out));
+    assert!(text.contains(&format!("interrupted by {name}")), "{text}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written on the signal");
     assert_eq!(xml.matches("<testcase ").count(), 3, "{xml}");
     assert!(xml.contains("type=\"interrupted\""), "{xml}");
+    assert!(xml.contains("--seed 1 --devices 300\""), "{xml}");
     assert!(
-        xml.contains("interrupted (SIGINT) before it finished"),
+        xml.contains(&format!("interrupted ({name}) before it finished")),
         "{xml}"
     );
 }

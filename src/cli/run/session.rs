@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use anyhow::Context as _;
 use provlab_harness::report::ExitStatus;
+use provlab_harness::runner::replay_command_of;
 use provlab_harness::{NotRun, Outcome, ScenarioResult};
 
 use super::{print, write_report_files};
@@ -145,13 +146,19 @@ impl Session {
 
     fn placeholder(&self, index: usize, why: &NotRun) -> Option<ScenarioResult> {
         let job = self.jobs.get(index)?;
-        Some(ScenarioResult::not_run(
+        let mut result = ScenarioResult::not_run(
             job.name.clone(),
             job.file.clone(),
             self.backend.clone(),
             job.seed,
             why,
-        ))
+        );
+        result.replay = Some(format!(
+            "{}{}",
+            replay_command_of(&self.command, &job.file, job.seed),
+            self.replay_flags
+        ));
+        Some(result)
     }
 
     /// Every result to report: the load errors, then the jobs' results.
