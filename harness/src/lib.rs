@@ -30,12 +30,12 @@ pub use backend::{
 };
 pub use duration::Duration;
 pub use loader::{
-    load_file, load_file_with, load_path, load_path_with, load_str, LoadError, LoadOptions,
-    LoadedScenario, Location,
+    load_each_with, load_file, load_file_with, load_path, load_path_with, load_str, scenario_files,
+    FileLoad, LoadError, LoadOptions, LoadedScenario, Location,
 };
 pub use located::Located;
 pub use observation::Observation;
 pub use owner::{OwnerActions, Refused};
-pub use runner::{Outcome, RunOptions, Runner, ScenarioResult};
+pub use runner::{NotRun, Outcome, RunOptions, Runner, ScenarioResult};
 pub use scenario::Scenario;
 pub use transcript::{Entry, EntryKind, Lane, Transcript};

@@ -528,3 +528,45 @@ fn every_type_and_vocabulary_error_of_a_file_comes_at_once() {
     let lines: Vec<usize> = diagnostics.iter().map(|d| d.location.line).collect();
     assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
 }
+
+#[test]
+fn load_each_keeps_every_file_apart_and_flags_a_repeated_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = "name = \"same\"\n[[device]]\nname = \"dk1\"\n";
+    std::fs::write(dir.path().join("a.toml"), good).expect("write");
+    std::fs::write(
+        dir.path().join("b.toml"),
+        "name = \"broken\"\n[[device]]\nname = 7\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("c.toml"), good).expect("write");
+    let loads = provlab_harness::load_each_with(&[dir.path().to_path_buf()], &Default::default());
+    let names: Vec<String> = loads
+        .iter()
+        .map(|f| {
+            f.path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(names, ["a.toml", "b.toml", "c.toml"]);
+    assert!(loads[0].result.is_ok());
+    let b = loads[1]
+        .result
+        .as_ref()
+        .expect_err("b does not load")
+        .to_string();
+    assert!(b.contains("b.toml:3:8"), "{b}");
+    let c = loads[2]
+        .result
+        .as_ref()
+        .expect_err("c repeats a name")
+        .to_string();
+    assert!(c.contains("is already used by"), "{c}");
+    let missing =
+        provlab_harness::load_each_with(&[dir.path().join("nowhere")], &Default::default());
+    assert_eq!(missing.len(), 1);
+    assert!(missing[0].result.is_err());
+}

@@ -282,3 +282,20 @@ fn junit_snapshot() {
         junit_xml(&[pass, fail, skipped()]).unwrap()
     );
 }
+
+#[test]
+fn write_atomic_replaces_whole_files_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("deep/report.xml");
+    provlab_harness::report::write_atomic(&path, b"first").expect("written");
+    provlab_harness::report::write_atomic(&path, b"second").expect("replaced");
+    assert_eq!(std::fs::read(&path).expect("read"), b"second");
+    let blocked = dir.path().join("deep/blocked");
+    std::fs::create_dir_all(blocked.join("inside")).expect("dir");
+    assert!(provlab_harness::report::write_atomic(&blocked, b"x").is_err());
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("deep"))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}

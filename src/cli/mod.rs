@@ -1,12 +1,14 @@
 //! Command-line surface: argument parsing and dispatch to the subcommands.
 
 mod board;
+mod check;
 mod compare;
 mod decode;
 mod decode_tokens;
 mod health;
 mod hil;
 mod import;
+mod list;
 mod modem;
 mod run;
 mod schema;
@@ -30,6 +32,9 @@ enum Command {
     /// Run a virtual nRF91 board (simulated modem + provisioning client behind the sample
     /// firmware's console) on a pseudo-terminal, in real time, against a real service.
     Board(board::BoardArgs),
+    /// Validate scenario files (and a rack file with `--rack`) without running them: every
+    /// problem with file:line:col. Exit 0 all valid, 2 not.
+    Check(check::CheckArgs),
     /// Compare two saved runs of a scenario (JSON transcripts, or console logs): events
     /// missing or extra, order changes, different answers and timing beyond a tolerance.
     /// Exit 0 no drift, 1 drift, 2 unreadable input.
@@ -47,6 +52,9 @@ enum Command {
     /// service's command history for it, and an AT trace): device, configuration, faults,
     /// steps and expectations, each with the input line it came from.
     Import(import::ImportArgs),
+    /// List scenarios: name, file, devices, transports and the backend capabilities they
+    /// need (fault kinds, power cycling, network time control), as a table or `--json`.
+    List(list::ListArgs),
     /// Run a simulated nRF91 modem on a pseudo-terminal, behind a plain AT host or the
     /// sample firmware's Zephyr shell, for host tools such as nrfcredstore.
     Modem(modem::ModemArgs),
@@ -66,11 +74,13 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Board(args) => board::run(args),
+        Command::Check(args) => check::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Health(args) => health::run(args),
         Command::Hil(args) => hil::run(args),
         Command::Import(args) => import::run(args),
+        Command::List(args) => list::run(args),
         Command::Modem(args) => modem::run(args),
         Command::Run(args) => run::run(args),
         Command::Schema(args) => schema::run(args),

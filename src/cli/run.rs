@@ -3,21 +3,27 @@
 
 pub(crate) mod pool;
 pub(crate) mod print;
+pub(crate) mod session;
 
+use std::io::Write as _;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use provlab_harness::report::json::write_json;
+use provlab_harness::report::json::{json_string, write_json};
 use provlab_harness::report::junit::write_junit;
 use provlab_harness::report::transcripts::write_transcripts;
-use provlab_harness::report::ExitStatus;
-use provlab_harness::{load_path_with, Duration, LoadOptions, LoadedScenario, RunOptions, Runner};
+use provlab_harness::{
+    load_each_with, BackendFactory as _, Duration, LoadOptions, LoadedScenario, NotRun, RunOptions,
+    Runner, ScenarioResult,
+};
 use provlab_sim::backend::fleet;
 use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
+use session::{JobInfo, ReportPaths, Session};
 
 /// Arguments of `provlab run`.
 #[derive(Debug, Args)]
@@ -48,9 +54,14 @@ pub struct RunArgs {
     /// Writes JUnit XML (one testcase per run) to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// Writes every result as JSON to FILE.
+    /// Writes every result as JSON to FILE (`-`: to stdout; the human lines then go to
+    /// stderr).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Stops at the first failure (or file that does not load): scenarios not started yet
+    /// do not run and are reported as skipped.
+    #[arg(long)]
+    fail_fast: bool,
     /// The directory tree `@file:` references may read from (default: each scenario
     /// file's own directory and below).
     #[arg(long, value_name = "DIR")]
@@ -89,17 +100,28 @@ pub(crate) struct Job {
 
 /// Runs `provlab run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let scenarios = match load(&args) {
+    let reports = ReportPaths {
+        junit: args.junit.clone(),
+        json: args.json.clone(),
+        transcripts: args.transcripts.clone(),
+    };
+    if reports.json_on_stdout() {
+        print::to_stderr();
+    }
+    let net = match args.net {
+        NetArg::Memory => NetMode::InMemory,
+        NetArg::Loopback => NetMode::Loopback,
+    };
+    let factory = SimBackendFactory::new(SimOptions { net });
+    let command = "provlab run";
+    let loaded = match load(&args) {
         Ok(s) => s,
         Err(message) => {
             eprintln!("{message}");
             return Ok(ExitCode::from(2));
         }
     };
-    let net = match args.net {
-        NetArg::Memory => NetMode::InMemory,
-        NetArg::Loopback => NetMode::Loopback,
-    };
+    let scenarios = loaded.scenarios;
     let mut replay_flags = String::new();
     if let Some(n) = args.devices {
         replay_flags.push_str(&format!(" --devices {n}"));
@@ -108,13 +130,26 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         replay_flags.push_str(" --net loopback");
     }
     let jobs = jobs_for(&scenarios, &args);
+    let session = Arc::new(Session::new(
+        reports,
+        factory.name(),
+        command,
+        &replay_flags,
+        load_error_results(&loaded.errors, factory.name(), command),
+        job_infos(&scenarios, &jobs),
+        args.fail_fast,
+    ));
+    session::handle_signals(&session)?;
+    for result in session.before() {
+        print::line(&print::result_line(result, 0, command, &replay_flags));
+    }
     let threads = args
         .jobs
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, NonZeroUsize::get);
     let started = Instant::now();
-    let factory = SimBackendFactory::new(SimOptions { net });
     let results = pool::run_all(
+        &session,
         &scenarios,
         &jobs,
         threads,
@@ -126,66 +161,108 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             };
             Runner::new(factory.clone(), options).run(loaded)
         },
-        |result, job| print::result_line(result, job.repetition, "provlab run", &replay_flags),
+        |result, job| print::result_line(result, job.repetition, command, &replay_flags),
     );
     let wall = started.elapsed();
-    print::repeat_differences(&results, &jobs, "provlab run", &replay_flags);
+    print::repeat_differences(&results, &jobs, command, &replay_flags);
     if let Some(n) = args.devices {
         print::fleet_rate(n.get(), scenarios.len(), wall);
     }
-    write_reports(&args, &results)?;
-    print::summary(&results);
-    let status = ExitStatus::of(&results);
-    Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
+    print::not_run(&results);
+    session.finish(&session.all_results(results))
 }
 
-/// Loads every path (every error, with file:line:col) and applies a name filter; the
-/// error text is what to print. Shared by `provlab run` and `provlab hil run`.
+/// The scenarios that load, and the files that do not (with their diagnostics).
+pub(crate) struct Loaded {
+    /// The scenarios to run (after `--filter`).
+    pub(crate) scenarios: Vec<LoadedScenario>,
+    /// Each file (or path) that does not load, and why (file:line:col diagnostics).
+    pub(crate) errors: Vec<(PathBuf, String)>,
+}
+
+/// Loads every file of every path, each on its own (one file's problems do not keep the
+/// others from running), and applies a name filter. An error (the text to print) only when
+/// the filter leaves nothing and every file loaded. Shared by `provlab run` and `provlab
+/// hil run`.
 pub(crate) fn load_scenarios(
     paths: &[PathBuf],
     filter: Option<&str>,
     content_root: Option<&Path>,
-) -> Result<Vec<LoadedScenario>, String> {
+) -> Result<Loaded, String> {
     let options = LoadOptions {
         content_root: content_root.map(Path::to_path_buf),
     };
     let mut scenarios: Vec<LoadedScenario> = Vec::new();
-    let mut problems: Vec<String> = Vec::new();
-    for path in paths {
-        match load_path_with(path, &options) {
-            Ok(loaded) => scenarios.extend(loaded),
-            Err(e) => problems.push(e.to_string()),
+    let mut errors = Vec::new();
+    for file in load_each_with(paths, &options) {
+        match file.result {
+            Ok(loaded) => scenarios.push(loaded),
+            Err(e) => errors.push((file.path, e.to_string())),
         }
-    }
-    if !problems.is_empty() {
-        return Err(problems.join("\n\n"));
     }
     if let Some(filter) = filter {
         scenarios.retain(|s| s.name().contains(filter));
-        if scenarios.is_empty() {
+        if scenarios.is_empty() && errors.is_empty() {
             return Err(format!("no scenario name contains `{filter}`"));
         }
     }
-    Ok(scenarios)
+    Ok(Loaded { scenarios, errors })
 }
 
-/// Loads every path, applies `--filter` and `--devices`; the error text is what to print
-/// (load diagnostics with file:line:col).
-fn load(args: &RunArgs) -> Result<Vec<LoadedScenario>, String> {
-    let mut scenarios = load_scenarios(
+/// The errored results of the files that do not load.
+pub(crate) fn load_error_results(
+    errors: &[(PathBuf, String)],
+    backend: &str,
+    command: &str,
+) -> Vec<ScenarioResult> {
+    errors
+        .iter()
+        .map(|(path, message)| {
+            let mut result = ScenarioResult::not_run(
+                path.display().to_string(),
+                path.clone(),
+                backend,
+                0,
+                &NotRun::Load {
+                    message: message.clone(),
+                },
+            );
+            result.replay = Some(format!("{command} {}", path.display()));
+            result
+        })
+        .collect()
+}
+
+/// What the reports name each job by when it has no result of its own.
+pub(crate) fn job_infos(scenarios: &[LoadedScenario], jobs: &[Job]) -> Vec<JobInfo> {
+    jobs.iter()
+        .filter_map(|job| {
+            let loaded = scenarios.get(job.scenario)?;
+            Some(JobInfo {
+                name: loaded.name().to_owned(),
+                file: loaded.path.clone(),
+                seed: job.seed.unwrap_or_else(|| loaded.scenario.seed()),
+            })
+        })
+        .collect()
+}
+
+/// Loads every path, applies `--filter` and `--devices`; the error text is what to print.
+fn load(args: &RunArgs) -> Result<Loaded, String> {
+    let mut loaded = load_scenarios(
         &args.paths,
         args.filter.as_deref(),
         args.content_root.as_deref(),
     )?;
     if let Some(n) = args.devices {
-        for loaded in &mut scenarios {
+        for loaded in &mut loaded.scenarios {
             let mut expanded =
                 fleet::expand(&loaded.scenario, n.get()).map_err(|e| e.to_string())?;
             *expanded.name.get_mut() = fleet::fleet_name(loaded.name(), n.get());
             loaded.scenario = expanded;
         }
     }
-    Ok(scenarios)
+    Ok(loaded)
 }
 
 /// Every run: each scenario `--repeat` times with consecutive seeds.
@@ -209,19 +286,8 @@ fn jobs_for(scenarios: &[LoadedScenario], args: &RunArgs) -> Vec<Job> {
     jobs
 }
 
-fn write_reports(
-    args: &RunArgs,
-    results: &[provlab_harness::ScenarioResult],
-) -> anyhow::Result<()> {
-    write_report_files(
-        args.junit.as_deref(),
-        args.json.as_deref(),
-        args.transcripts.as_deref(),
-        results,
-    )
-}
-
-/// Writes the JUnit, JSON and transcript reports that were asked for. Shared by `provlab
+/// Writes the JUnit, JSON (`-`: to stdout) and transcript reports that were asked for, each
+/// file atomically. Shared by `provlab
 /// run` and `provlab hil run`.
 pub(crate) fn write_report_files(
     junit: Option<&std::path::Path>,
@@ -233,7 +299,15 @@ pub(crate) fn write_report_files(
         write_junit(path, results).context("writing the JUnit report")?;
     }
     if let Some(path) = json {
-        write_json(path, results).context("writing the JSON report")?;
+        if path.as_os_str() == "-" {
+            let text = json_string(results).context("writing the JSON report")?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .context("writing the JSON report to stdout")?;
+        } else {
+            write_json(path, results).context("writing the JSON report")?;
+        }
     }
     if let Some(dir) = transcripts {
         write_transcripts(dir, results).context("writing the transcripts")?;

@@ -116,24 +116,7 @@ pub fn load_path_with(
     if !path.is_dir() {
         return load_file_with(path, options).map(|s| vec![s]);
     }
-    let read_err = |source| LoadError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(read_err)? {
-        let entry = entry.map_err(read_err)?;
-        let file = entry.path();
-        if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
-            files.push(file);
-        }
-    }
-    files.sort();
-    if files.is_empty() {
-        return Err(LoadError::NoScenarios {
-            path: path.to_path_buf(),
-        });
-    }
+    let files = scenario_files(path)?;
     let mut loaded: Vec<LoadedScenario> = Vec::new();
     let mut diagnostics = Vec::new();
     for file in files {
@@ -159,6 +142,85 @@ pub fn load_path_with(
     } else {
         Err(LoadError::Invalid { diagnostics })
     }
+}
+
+/// The scenario files `path` names: the file itself, or every `*.toml` file of a directory
+/// (sorted by file name, not recursive; none is an error).
+pub fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let read_err = |source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let file = entry.path();
+        if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
+            files.push(file);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(LoadError::NoScenarios {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(files)
+}
+
+/// One file's (or unreadable path's) outcome in [`load_each_with`].
+#[derive(Debug)]
+pub struct FileLoad {
+    /// The file (or the path that could not be listed).
+    pub path: PathBuf,
+    /// The scenario, or why it does not load.
+    pub result: Result<LoadedScenario, LoadError>,
+}
+
+/// Loads every file `paths` name (directories as in [`load_path`]), each on its own: one
+/// file's problems do not keep the others from loading. A scenario whose name an earlier
+/// one already has is an error of its own file.
+pub fn load_each_with(paths: &[PathBuf], options: &LoadOptions) -> Vec<FileLoad> {
+    let mut out: Vec<FileLoad> = Vec::new();
+    for path in paths {
+        let files = match scenario_files(path) {
+            Ok(files) => files,
+            Err(e) => {
+                out.push(FileLoad {
+                    path: path.clone(),
+                    result: Err(e),
+                });
+                continue;
+            }
+        };
+        for file in files {
+            let mut result = load_file_with(&file, options);
+            if let Ok(scenario) = &result {
+                let first = out.iter().find_map(|f| {
+                    f.result
+                        .as_ref()
+                        .ok()
+                        .filter(|s| s.name() == scenario.name())
+                });
+                if let Some(first) = first {
+                    let message = format!(
+                        "scenario name `{}` is already used by {}; names must be unique (reports and transcripts are named after them)",
+                        scenario.name(),
+                        first.path.display()
+                    );
+                    let diagnostic = scenario.diagnostic(&scenario.scenario.name.span(), message);
+                    result = Err(LoadError::Invalid {
+                        diagnostics: vec![diagnostic],
+                    });
+                }
+            }
+            out.push(FileLoad { path: file, result });
+        }
+    }
+    out
 }
 
 /// Loads a scenario from text; `path` names it in errors and anchors `@file:` references.

@@ -114,12 +114,20 @@ fn testcase(w: &mut XmlWriter, classname: &str, r: &ScenarioResult) -> io::Resul
                         .with_attribute(("type", "unmet expectation"))
                         .write_text_content(BytesText::new(&clean(&body.join("\n"))))?;
                 }
-                Outcome::Error { .. } => {
+                Outcome::Error { message: full } => {
                     let message = r.failure_message().unwrap_or_default();
-                    w.create_element("error")
-                        .with_attribute(("message", attr(&message).as_str()))
-                        .with_attribute(("type", "backend error"))
-                        .write_empty()?;
+                    let element = w
+                        .create_element("error")
+                        .with_attribute(("message", attr(&message).as_str()));
+                    match r.not_run_kind() {
+                        // The whole text (every load diagnostic, with its source line).
+                        Some(kind) => element
+                            .with_attribute(("type", kind))
+                            .write_text_content(BytesText::new(&clean(full)))?,
+                        None => element
+                            .with_attribute(("type", "backend error"))
+                            .write_empty()?,
+                    };
                 }
                 Outcome::Skipped { reason } => {
                     w.create_element("skipped")

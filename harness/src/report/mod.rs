@@ -4,7 +4,9 @@ pub mod json;
 pub mod junit;
 pub mod transcripts;
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -82,7 +84,8 @@ pub enum ExitStatus {
     Pass,
     /// 1: a scenario failed or could not run.
     Fail,
-    /// 2: bad usage or a scenario that does not load.
+    /// 2: bad usage (a scenario file that does not load is a [`ExitStatus::Fail`] of its
+    /// own, reported as an errored result).
     Usage,
 }
 
@@ -109,14 +112,47 @@ impl ExitStatus {
 }
 
 fn write_file(path: &std::path::Path, contents: &str) -> Result<(), ReportError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+    write_atomic(path, contents.as_bytes())
+}
+
+/// Writes `contents` to `path` atomically: into a temporary file in the same directory
+/// (created if needed), flushed to disk, then renamed over `path`. A reader sees the old
+/// file or the whole new one, never a part; on error no temporary file is left.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::Io { path, source }
+    };
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    std::fs::write(path, contents).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let temp_name = format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let temp = parent.map_or_else(|| PathBuf::from(&temp_name), |p| p.join(&temp_name));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)
+    })();
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    Ok(())
 }

@@ -21,7 +21,9 @@ use std::time::Instant;
 
 pub use check::{evaluate, Evaluation, Mismatch, Unchecked};
 pub use describe::describe;
-pub use result::{replay_command, replay_command_of, Outcome, ScenarioResult, Skip, Unmet};
+pub use result::{
+    replay_command, replay_command_of, NotRun, Outcome, ScenarioResult, Skip, Unmet, NOT_RUN,
+};
 
 use crate::backend::{
     Backend, BackendError, BackendFactory, Capabilities, Capability, StepOutcome, WaitOutcome,

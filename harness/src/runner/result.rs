@@ -118,11 +118,95 @@ pub struct ScenarioResult {
     pub properties: Vec<(String, String)>,
 }
 
+/// The property that marks a result of a scenario that did not run (its value is
+/// [`NotRun::kind`]).
+pub const NOT_RUN: &str = "not_run";
+
+/// Why a scenario has a result without having run (or without having finished).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotRun {
+    /// The file does not load; an error.
+    Load {
+        /// The load diagnostics (file:line:col).
+        message: String,
+    },
+    /// The run was interrupted by a signal before this scenario finished; an error.
+    Interrupted {
+        /// The signal's name, e.g. `SIGINT`.
+        signal: String,
+    },
+    /// `--fail-fast` stopped the run after a failure before this scenario started; a skip.
+    FailFast,
+}
+
+impl NotRun {
+    /// The short kind: `load error`, `interrupted`, `fail-fast` (JUnit's error type).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NotRun::Load { .. } => "load error",
+            NotRun::Interrupted { .. } => "interrupted",
+            NotRun::FailFast => "fail-fast",
+        }
+    }
+
+    /// The outcome it gives: an error, or a skip for [`NotRun::FailFast`].
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            NotRun::Load { message } => Outcome::Error {
+                message: format!("does not load: {message}"),
+            },
+            NotRun::Interrupted { signal } => Outcome::Error {
+                message: format!("interrupted ({signal}) before it finished"),
+            },
+            NotRun::FailFast => Outcome::Skipped {
+                reason: "not run: --fail-fast stopped the run after a failure".to_owned(),
+            },
+        }
+    }
+}
+
 fn millis<S: Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl ScenarioResult {
+    /// The result of a scenario that did not run (or did not finish), for `why`: no
+    /// transcript, no time, marked with the [`NOT_RUN`] property.
+    pub fn not_run(
+        name: impl Into<String>,
+        file: impl Into<PathBuf>,
+        backend: impl Into<String>,
+        seed: u64,
+        why: &NotRun,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            file: file.into(),
+            backend: backend.into(),
+            seed,
+            outcome: why.outcome(),
+            skipped: Vec::new(),
+            wall: std::time::Duration::ZERO,
+            virtual_ms: 0,
+            transcript: Transcript::new(),
+            replay: None,
+            properties: vec![(NOT_RUN.to_owned(), why.kind().to_owned())],
+        }
+    }
+
+    /// Whether this is the result of a file that does not load ([`NotRun::Load`]).
+    pub fn did_not_load(&self) -> bool {
+        self.not_run_kind() == Some("load error")
+    }
+
+    /// [`NotRun::kind`] when the scenario did not run (or did not finish).
+    pub fn not_run_kind(&self) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|(k, _)| k == NOT_RUN)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
         self.replay
@@ -149,6 +233,9 @@ impl ScenarioResult {
             }
             Outcome::Error { message } => message.clone(),
         };
+        if self.did_not_load() {
+            return Some(format!("{head}; replay: {}", self.replay_command()));
+        }
         Some(format!(
             "{head}; seed {}; replay: {}",
             self.seed,

@@ -13,16 +13,16 @@ use anyhow::Context as _;
 use clap::Args;
 use provlab_harness::compare::{compare, render, CompareOptions, DriftReport, SavedTranscript};
 use provlab_harness::report::transcripts::file_stem_of;
-use provlab_harness::report::ExitStatus;
 use provlab_harness::runner::replay_command_of;
-use provlab_harness::{LoadedScenario, RunOptions, Runner, ScenarioResult};
+use provlab_harness::{BackendFactory as _, LoadedScenario, RunOptions, Runner, ScenarioResult};
 use provlab_hil::backend::rack_provider::{ProbeFactory, RackOptions, RackProvider};
 use provlab_hil::backend::{BoardProvider as _, HilBackendFactory};
 use provlab_hil::decode::Era;
 use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
 
 use super::inventory::load;
-use crate::cli::run::{load_scenarios, pool, print, write_report_files, Job};
+use crate::cli::run::session::{self, ReportPaths, Session};
+use crate::cli::run::{job_infos, load_error_results, load_scenarios, pool, print, Job};
 
 /// Arguments of `provlab hil run`.
 #[derive(Debug, Args)]
@@ -55,9 +55,14 @@ pub struct HilRunArgs {
     /// Writes JUnit XML (one testcase per scenario) to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// Writes every result as JSON to FILE.
+    /// Writes every result as JSON to FILE (`-`: to stdout; the human lines then go to
+    /// stderr).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Stops at the first failure (or file that does not load): scenarios not started yet
+    /// do not run and are reported as skipped.
+    #[arg(long)]
+    fail_fast: bool,
     /// Writes `<name>.txt`, `<name>.mmd` and `<name>.json` transcripts into DIR.
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
@@ -94,7 +99,15 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let scenarios = match load_scenarios(
+    let reports = ReportPaths {
+        junit: args.junit.clone(),
+        json: args.json.clone(),
+        transcripts: args.transcripts.clone(),
+    };
+    if reports.json_on_stdout() {
+        print::to_stderr();
+    }
+    let loaded = match load_scenarios(
         &args.paths,
         args.filter.as_deref(),
         args.content_root.as_deref(),
@@ -105,6 +118,7 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let scenarios = loaded.scenarios;
     let run_id = run_id();
     let provider = Arc::new(RackProvider::new(
         rack,
@@ -118,15 +132,15 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
             probes: ProbeFactory::probe_rs(),
         },
     ));
-    println!(
+    print::line(&format!(
         "hil run {run_id}: console logs in {}",
         provider.log_dir().display()
-    );
+    ));
     let speed = provider.speed();
     if speed > 1 {
-        println!(
+        print::line(&format!(
             "the boards' clocks run at {speed}x: deadlines, the scenarios' durations and the lab service's clock are scaled by {speed}; times below are board times"
-        );
+        ));
     }
     let factory = HilBackendFactory::new(provider.clone());
     let jobs: Vec<Job> = (0..scenarios.len())
@@ -150,7 +164,21 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| (250 * u64::from(speed)).max(1000)),
         outcomes: Mutex::new(BTreeMap::new()),
     });
+    let session = Arc::new(Session::new(
+        reports,
+        factory.name(),
+        &command,
+        &replay_flags,
+        load_error_results(&loaded.errors, factory.name(), &command),
+        job_infos(&scenarios, &jobs),
+        args.fail_fast,
+    ));
+    session::handle_signals(&session)?;
+    for result in session.before() {
+        print::line(&print::result_line(result, 0, &command, &replay_flags));
+    }
     let results = pool::run_all(
+        &session,
         &scenarios,
         &jobs,
         args.boards.get(),
@@ -174,25 +202,18 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
     );
     for attempt in factory.attempts().all() {
         if let Some(why) = &attempt.infrastructure {
-            println!(
+            print::line(&format!(
                 "attempt of {} on {}: infrastructure failure: {why}",
                 attempt.scenario,
                 attempt.boards.join(", ")
-            );
+            ));
         }
     }
-    write_report_files(
-        args.junit.as_deref(),
-        args.json.as_deref(),
-        args.transcripts.as_deref(),
-        &results,
-    )?;
     if let Some(drift) = &drift {
-        println!("{}", drift.summary());
+        print::line(&drift.summary());
     }
-    print::summary(&results);
-    let status = ExitStatus::of(&results);
-    Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
+    print::not_run(&results);
+    session.finish(&session.all_results(results))
 }
 
 /// The lab service's log on stderr (`RUST_LOG` filters; default: errors only, so the
@@ -433,5 +454,6 @@ impl CompareSim {
 }
 
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))
+    provlab_harness::report::write_atomic(path, text.as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))
 }

@@ -3,22 +3,18 @@
 
 use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use provlab_harness::{LoadedScenario, ScenarioResult};
 
-use super::Job;
-
-/// Results so far, by job index, and how many have been printed.
-struct Collected {
-    results: Vec<Option<ScenarioResult>>,
-    printed: usize,
-}
+use super::session::{Session, Slots};
+use super::{print, Job};
 
 /// Runs every job (with `run_one`) on `threads` threads; `report` sees each result in job
-/// order.
+/// order. Workers take no new job once `session` is stopped (`--fail-fast`, a signal);
+/// the jobs `--fail-fast` kept from running get a skipped result.
 pub fn run_all(
+    session: &Session,
     scenarios: &[LoadedScenario],
     jobs: &[Job],
     threads: usize,
@@ -27,13 +23,12 @@ pub fn run_all(
 ) -> Vec<ScenarioResult> {
     let progress = progress_bar(jobs.len());
     let next = AtomicUsize::new(0);
-    let collected = Mutex::new(Collected {
-        results: vec![None; jobs.len()],
-        printed: 0,
-    });
     std::thread::scope(|scope| {
         for _ in 0..threads.clamp(1, jobs.len().max(1)) {
             scope.spawn(|| loop {
+                if session.stopped() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(job) = jobs.get(i) else { break };
                 let Some(loaded) = scenarios.get(job.scenario) else {
@@ -43,26 +38,36 @@ pub fn run_all(
                     bar.set_message(loaded.name().to_owned());
                 }
                 let result = run_one(loaded, job);
-                let Ok(mut c) = collected.lock() else { break };
-                if let Some(slot) = c.results.get_mut(i) {
+                session.note(&result);
+                let mut slots = session.lock();
+                if let Some(slot) = slots.results.get_mut(i) {
                     *slot = Some(result);
                 }
-                flush(&mut c, jobs, &report, progress.as_ref());
+                flush(&mut slots, jobs, &report, progress.as_ref());
             });
         }
     });
+    let mut slots = session.lock();
+    if !session.interrupted() {
+        for i in 0..slots.results.len() {
+            if slots.results.get(i).is_some_and(Option::is_none) {
+                let placeholder = session.not_run(i);
+                if let Some(slot) = slots.results.get_mut(i) {
+                    *slot = placeholder;
+                }
+            }
+        }
+        flush(&mut slots, jobs, &report, progress.as_ref());
+    }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
-    collected
-        .into_inner()
-        .map(|c| c.results.into_iter().flatten().collect())
-        .unwrap_or_default()
+    slots.results.iter().flatten().cloned().collect()
 }
 
 /// Prints every result that is next in order.
 fn flush(
-    c: &mut Collected,
+    c: &mut Slots,
     jobs: &[Job],
     report: &impl Fn(&ScenarioResult, &Job) -> String,
     progress: Option<&ProgressBar>,
@@ -77,7 +82,7 @@ fn flush(
                 bar.println(text.trim_end());
                 bar.inc(1);
             }
-            None => println!("{}", text.trim_end()),
+            None => print::line(&text),
         }
         c.printed += 1;
     }

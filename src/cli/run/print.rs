@@ -2,14 +2,34 @@
 //! the summary line `N passed, N failed, N skipped` (CI parses it).
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use provlab_harness::report::Summary;
 use provlab_harness::runner::replay_command_of;
 use provlab_harness::transcript::format_time;
-use provlab_harness::{Outcome, ScenarioResult};
+use provlab_harness::{NotRun, Outcome, ScenarioResult};
 
 use super::Job;
+
+/// Whether the human lines go to stderr (stdout carries `--json -`).
+static TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Sends the human lines to stderr from now on (stdout carries a report).
+pub fn to_stderr() {
+    TO_STDERR.store(true, Ordering::SeqCst);
+}
+
+/// Prints `text` (without its trailing line break) as a line of the run's report: on
+/// stdout, or on stderr after [`to_stderr`].
+pub fn line(text: &str) {
+    let text = text.trim_end();
+    if TO_STDERR.load(Ordering::SeqCst) {
+        eprintln!("{text}");
+    } else {
+        println!("{text}");
+    }
+}
 
 /// The lines of one run: verdict, name, seed, times; for a failure every unmet part and
 /// the replay command (with `replay_flags`, the run's options that change the outcome,
@@ -26,6 +46,16 @@ pub fn result_line(
         Outcome::Skipped { .. } => "SKIP",
         Outcome::Error { .. } => "ERROR",
     };
+    if r.did_not_load() {
+        // A file that does not load: its diagnostics, nothing to replay.
+        let mut out = format!("{verdict:<5} {}\n", r.file.display());
+        if let Outcome::Error { message } = &r.outcome {
+            for l in message.lines() {
+                let _ = writeln!(out, "      {l}");
+            }
+        }
+        return out;
+    }
     let mut out = format!(
         "{verdict:<5} {} ({}) seed {} · {} virtual · {} ms",
         r.name,
@@ -90,7 +120,7 @@ pub fn repeat_differences(
         }
         let Some(f) = first else { continue };
         if verdict(&f.outcome) != verdict(&r.outcome) {
-            println!(
+            line(&format!(
                 "DIFFERS {}: seed {} {} but seed {} {} (replay: {}{replay_flags})",
                 r.name,
                 r.seed,
@@ -98,7 +128,7 @@ pub fn repeat_differences(
                 f.seed,
                 verdict(&f.outcome),
                 replay_command_of(command, &r.file, r.seed)
-            );
+            ));
         }
     }
 }
@@ -107,11 +137,24 @@ pub fn repeat_differences(
 pub fn fleet_rate(devices: usize, scenarios: usize, wall: Duration) {
     let total = devices * scenarios;
     let secs = wall.as_secs_f64().max(1e-9);
-    println!(
+    line(&format!(
         "fleet: {total} devices in {:.2} s wall ({:.0} devices/s)",
         secs,
         total as f64 / secs
-    );
+    ));
+}
+
+/// With `--fail-fast`: how many scenarios were not run.
+pub fn not_run(results: &[ScenarioResult]) {
+    let n = results
+        .iter()
+        .filter(|r| r.not_run_kind() == Some(NotRun::FailFast.kind()))
+        .count();
+    if n > 0 {
+        line(&format!(
+            "--fail-fast: stopped after a failure; {n} scenario(s) not run (reported as skipped)"
+        ));
+    }
 }
 
 /// The closing line. Runs that could not go on count as failed there (and are named on
@@ -119,15 +162,15 @@ pub fn fleet_rate(devices: usize, scenarios: usize, wall: Duration) {
 pub fn summary(results: &[ScenarioResult]) {
     let s = Summary::of(results);
     if s.errors > 0 {
-        println!(
-            "({} of the failures could not run: backend errors)",
+        line(&format!(
+            "({} of the failures could not run: backend errors, load errors or interruptions)",
             s.errors
-        );
+        ));
     }
-    println!(
+    line(&format!(
         "{} passed, {} failed, {} skipped",
         s.passed,
         s.failed + s.errors,
         s.skipped
-    );
+    ));
 }
