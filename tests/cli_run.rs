@@ -415,3 +415,15 @@ fn inputs_beyond_the_bounds_are_refused_with_a_message_not_a_panic() {
         stdout(&out)
     );
 }
+
+#[test]
+fn captured_output_is_plain_lines_without_colour_codes() {
+    let out = provlab(&["run", "scenarios/01-happy-path-http.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains('\x1b'), "{text:?}");
+    assert!(
+        text.lines().any(|l| l.starts_with("PASS  happy-path-http")),
+        "{text}"
+    );
+}

@@ -20,6 +20,34 @@ pub fn to_stderr() {
     TO_STDERR.store(true, Ordering::SeqCst);
 }
 
+/// Whether the run's lines are coloured: the stream they go to is a terminal and
+/// `NO_COLOR` is unset or empty (no-color.org). Captured output stays plain text.
+pub fn colours() -> bool {
+    use std::io::IsTerminal as _;
+    let terminal = if TO_STDERR.load(Ordering::SeqCst) {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A verdict word padded to five columns, in its colour when `colour` is set (green pass,
+/// red failure, yellow skip, magenta error).
+fn verdict_word(outcome: &Outcome, colour: bool) -> String {
+    let (word, code) = match outcome {
+        Outcome::Passed => ("PASS", "32"),
+        Outcome::Failed { .. } => ("FAIL", "1;31"),
+        Outcome::Skipped { .. } => ("SKIP", "33"),
+        Outcome::Error { .. } => ("ERROR", "1;35"),
+    };
+    if colour {
+        format!("\x1b[{code}m{word:<5}\x1b[0m")
+    } else {
+        format!("{word:<5}")
+    }
+}
+
 /// Prints `text` (without its trailing line break) as a line of the run's report: on
 /// stdout, or on stderr after [`to_stderr`].
 pub fn line(text: &str) {
@@ -40,15 +68,10 @@ pub fn result_line(
     command: &str,
     replay_flags: &str,
 ) -> String {
-    let verdict = match r.outcome {
-        Outcome::Passed => "PASS",
-        Outcome::Failed { .. } => "FAIL",
-        Outcome::Skipped { .. } => "SKIP",
-        Outcome::Error { .. } => "ERROR",
-    };
+    let verdict = verdict_word(&r.outcome, colours());
     if r.did_not_load() {
         // A file that does not load: its diagnostics, nothing to replay.
-        let mut out = format!("{verdict:<5} {}\n", r.file.display());
+        let mut out = format!("{verdict} {}\n", r.file.display());
         if let Outcome::Error { message } = &r.outcome {
             for l in message.lines() {
                 let _ = writeln!(out, "      {l}");
@@ -57,7 +80,7 @@ pub fn result_line(
         return out;
     }
     let mut out = format!(
-        "{verdict:<5} {} ({}) seed {} · {} virtual · {} ms",
+        "{verdict} {} ({}) seed {} · {} virtual · {} ms",
         r.name,
         r.file.display(),
         r.seed,
@@ -173,4 +196,21 @@ pub fn summary(results: &[ScenarioResult]) {
         s.failed + s.errors,
         s.skipped
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_are_padded_and_coloured_only_when_asked() {
+        let passed = Outcome::Passed;
+        assert_eq!(verdict_word(&passed, false), "PASS ");
+        assert_eq!(verdict_word(&passed, true), "\x1b[32mPASS \x1b[0m");
+        let error = Outcome::Error {
+            message: String::new(),
+        };
+        assert_eq!(verdict_word(&error, false), "ERROR");
+        assert!(verdict_word(&error, true).starts_with("\x1b[1;35m"));
+    }
 }
