@@ -36,7 +36,7 @@ fn power_cut_before_the_report_redelivers_after_reboot() {
     let text = world.transcript().to_text();
     assert!(text.contains("power cut before the report"), "{text}");
     assert!(text.contains("power on (boot 2)"), "{text}");
-    assert!(text.contains("Redelivered"), "{text}");
+    assert!(text.contains("delivered again"), "{text}");
 }
 
 #[test]

@@ -123,6 +123,34 @@ pub enum Notice {
     },
 }
 
+/// One line for logs and transcripts, with ids a reader can paste into a REST call (not
+/// Rust's `Debug` form).
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        match self {
+            Notice::RuleApplied { rule, commands } => write!(
+                f,
+                "rule {rule} applied: {commands} command{} appended",
+                plural(*commands)
+            ),
+            Notice::RuleNotApplied { rule, reason } => {
+                write!(f, "rule {rule} not applied: {reason}")
+            }
+            Notice::CommandRejected { command, reason } => {
+                write!(f, "command {command} rejected: {reason}")
+            }
+            Notice::Redelivered { records } => write!(
+                f,
+                "{} record{} delivered again: {}",
+                records.len(),
+                plural(records.len()),
+                records.join(", ")
+            ),
+        }
+    }
+}
+
 /// A fetch's answer and notices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchResult {

@@ -292,7 +292,7 @@ impl Served {
 fn notes(notices: &[Notice]) -> Vec<(EntryKind, String)> {
     notices
         .iter()
-        .map(|n| (EntryKind::Note, format!("{n:?}")))
+        .map(|n| (EntryKind::Note, n.to_string()))
         .collect()
 }
 
