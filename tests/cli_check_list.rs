@@ -1,31 +1,13 @@
 //! `provlab check` and `provlab list`: what they print and their exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
-fn provlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_provlab"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("CI", "1")
-        .output()
-        .expect("provlab runs")
-}
+mod cli_support;
+use cli_support::{provlab, stderr, stdout};
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A fresh scratch directory under the target directory.
+/// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_check_list-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    cli_support::scratch_in("cli_check_list", name)
 }
 
 const BAD: &str = "name = \"bad\"\n[[device]]\nname = \"dk1\"\n[[step]]\ntrigger = \"dk2\"\n";

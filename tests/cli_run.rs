@@ -2,31 +2,14 @@
 //! line, report files, load diagnostics.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn provlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_provlab"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("CI", "1")
-        .output()
-        .expect("provlab runs")
-}
+mod cli_support;
+use cli_support::{provlab, stderr, stdout};
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A fresh scratch directory under the target directory.
+/// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_run-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    cli_support::scratch_in("cli_run", name)
 }
 
 const FAILING: &str = r#"name = "wrong-final-status"

@@ -21,17 +21,7 @@ use provlab_sim::board::Era;
 
 mod support;
 use support::render::{decode_era, render};
-
-fn scenarios() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
+use support::scenarios;
 
 #[test]
 fn every_catalogue_scenario_in_every_era_decodes_to_the_recorded_events() {

@@ -15,17 +15,7 @@ use provlab_sim::board::Era;
 
 mod support;
 use support::render::{decode_era, render};
-
-fn scenarios() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
+use support::scenarios;
 
 fn devices(entries: &[provlab_harness::Entry]) -> Vec<String> {
     let mut devices: Vec<String> = entries

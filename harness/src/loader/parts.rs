@@ -47,7 +47,6 @@ pub(crate) fn problems(source: &str) -> Vec<(Range<usize>, String)> {
         steps: Vec::new(),
         expect: Vec::new(),
     };
-    let before = |out: &Vec<(Range<usize>, String)>| out.len();
     let mut whole = true;
     for (key, value) in table {
         let name = key.get_ref().as_ref();
@@ -60,14 +59,14 @@ pub(crate) fn problems(source: &str) -> Vec<(Range<usize>, String)> {
                 check::<u64>(value, &mut out);
             }
             "service" => {
-                let n = before(&out);
+                let n = out.len();
                 if let Some(service) = check::<ServiceState>(value, &mut out) {
                     partial.service = service;
                 }
                 whole &= out.len() == n;
             }
             "device" => {
-                let n = before(&out);
+                let n = out.len();
                 partial.devices = each::<DeviceSpec>(value, &mut out);
                 whole &= out.len() == n;
             }

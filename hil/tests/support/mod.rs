@@ -1,6 +1,9 @@
-//! Shared fixtures of the HIL tests: attestation tokens of made-up boards.
+//! Shared fixtures of the HIL tests: the catalogue's files, attestation tokens of made-up
+//! boards.
 
 #![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::PathBuf;
 
 use p256::ecdsa::SigningKey;
 use provlab_proto::tokens::{Attestation, AttestationToken, DeviceType, Uuid};
@@ -31,5 +34,17 @@ pub fn token_for(name: &str) -> String {
     )
     .encode()
 }
+/// The catalogue's scenario files (`scenarios/*.toml`), sorted by name.
+pub fn scenarios() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
 pub mod field;
 pub mod render;
