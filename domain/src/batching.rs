@@ -116,6 +116,93 @@ pub fn response_bound(record: &Command) -> usize {
     encoded_response_len(&error).max(encoded_response_len(&success))
 }
 
+/// Why a batch ends where it does: what a transcript says when the service holds records
+/// back, with the numbers a reader needs to see that the device's own limits did it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase", tag = "by")]
+pub enum Cut {
+    /// Every record still to send is in the batch.
+    Complete,
+    /// The batch holds `limit` records, the device's `limit`.
+    Limit {
+        /// The device's `limit`.
+        limit: usize,
+        /// Records left for later fetches.
+        held_back: usize,
+    },
+    /// The next record would make the body `needed` bytes, more than `rxMaxSize`.
+    RxMaxSize {
+        /// Body size with the next record.
+        needed: usize,
+        /// The device's `rxMaxSize`.
+        rx_max_size: usize,
+        /// Records left for later fetches.
+        held_back: usize,
+    },
+    /// The responses the next record can provoke would make the responses body up to
+    /// `needed` bytes, more than `txMaxSize`.
+    TxMaxSize {
+        /// Worst-case responses body with the next record.
+        needed: usize,
+        /// The device's `txMaxSize`.
+        tx_max_size: usize,
+        /// Answer bytes reserved for the next record ([`answer_bound`]).
+        reserved_answer: usize,
+        /// The next record's AT command (`%KEYGEN`, …), when it is one.
+        at_command: Option<String>,
+        /// Records left for later fetches.
+        held_back: usize,
+    },
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let records = |n: usize| if n == 1 { "record" } else { "records" };
+        match self {
+            Cut::Complete => f.write_str("every record still to send fits"),
+            Cut::Limit { limit, held_back } => write!(
+                f,
+                "limit {limit} reached; {held_back} {} held back",
+                records(*held_back)
+            ),
+            Cut::RxMaxSize {
+                needed,
+                rx_max_size,
+                held_back,
+            } => write!(
+                f,
+                "the next record would make the body {needed} bytes, over rxMaxSize {rx_max_size}; \
+                 {held_back} {} held back",
+                records(*held_back)
+            ),
+            Cut::TxMaxSize {
+                needed,
+                tx_max_size,
+                reserved_answer,
+                at_command,
+                held_back,
+            } => {
+                write!(
+                    f,
+                    "the responses could need {needed} bytes with the next record"
+                )?;
+                match at_command {
+                    Some(command) => write!(
+                        f,
+                        " ({reserved_answer} reserved for the answer to AT{command})"
+                    )?,
+                    None => write!(f, " ({reserved_answer} reserved for its message)")?,
+                }
+                write!(
+                    f,
+                    ", over txMaxSize {tx_max_size}; {held_back} {} held back",
+                    records(*held_back)
+                )
+            }
+        }
+    }
+}
+
 /// The planner's verdict on the records still to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
@@ -129,6 +216,8 @@ pub enum Plan {
         body_len: usize,
         /// Upper bound on the responses body in bytes.
         response_bound: usize,
+        /// Why the batch ends there.
+        cut: Cut,
     },
     /// The first record alone does not fit `rxMaxSize`.
     TooLarge {
@@ -142,8 +231,14 @@ pub enum Plan {
 /// Plans the next batch from `records` (the records still to send, in order).
 pub fn plan(records: &[Command], limits: FetchLimits) -> Result<Plan, RecordError> {
     let (mut body, mut responses, mut count) = (0usize, 0usize, 0usize);
+    let mut cut = Cut::Complete;
     for record in records {
+        let held_back = records.len() - count;
         if count >= limits.limit {
+            cut = Cut::Limit {
+                limit: limits.limit,
+                held_back,
+            };
             break;
         }
         let len = encoded_command_len(record)?;
@@ -155,11 +250,26 @@ pub fn plan(records: &[Command], limits: FetchLimits) -> Result<Plan, RecordErro
                     rx_max_size: limits.rx_max_size,
                 });
             }
+            cut = Cut::RxMaxSize {
+                needed: body_with,
+                rx_max_size: limits.rx_max_size,
+                held_back,
+            };
             break;
         }
         let bound = response_bound(record);
         let responses_with = array_header_len(count + 1) + responses + bound;
         if responses_with > limits.tx_max_size && count > 0 {
+            cut = Cut::TxMaxSize {
+                needed: responses_with,
+                tx_max_size: limits.tx_max_size,
+                reserved_answer: answer_bound(record),
+                at_command: match record {
+                    Command::At { set_command, .. } => Some(set_command.clone()),
+                    _ => None,
+                },
+                held_back,
+            };
             break;
         }
         body += len;
@@ -173,6 +283,7 @@ pub fn plan(records: &[Command], limits: FetchLimits) -> Result<Plan, RecordErro
             count,
             body_len: array_header_len(count) + body,
             response_bound: array_header_len(count) + responses,
+            cut,
         }
     })
 }
@@ -307,5 +418,69 @@ mod tests {
             plan(&records, limits(10, 1 << 20, one)).unwrap(),
             Plan::Take { count: 1, .. }
         ));
+    }
+
+    fn cut_of(records: &[Command], limits: FetchLimits) -> Cut {
+        match plan(records, limits).unwrap() {
+            Plan::Take { cut, .. } => cut,
+            other => panic!("expected a batch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_cut_names_the_limit_and_its_numbers() {
+        let records: Vec<Command> = (0..30).map(finished).collect();
+        assert_eq!(cut_of(&records[..3], limits(10, 4096, 4096)), Cut::Complete);
+        let by_limit = cut_of(&records, limits(10, 1 << 20, 1 << 20));
+        assert_eq!(
+            by_limit,
+            Cut::Limit {
+                limit: 10,
+                held_back: 20
+            }
+        );
+        assert_eq!(
+            by_limit.to_string(),
+            "limit 10 reached; 20 records held back"
+        );
+
+        let two = encode_commands(&records[..2]).unwrap().len();
+        let by_rx = cut_of(&records, limits(10, two, 1 << 20));
+        assert_eq!(
+            by_rx,
+            Cut::RxMaxSize {
+                needed: encode_commands(&records[..3]).unwrap().len(),
+                rx_max_size: two,
+                held_back: 28
+            }
+        );
+        assert!(by_rx.to_string().contains(&format!("over rxMaxSize {two}")));
+
+        let at = Command::At {
+            id: id(99),
+            set_command: "%XMODEMUUID".into(),
+            parameters: String::new(),
+            ignore_cme: vec![],
+        };
+        let batch = [finished(1), at];
+        let tx = array_header_len(1) + response_bound(&batch[0]) + 100;
+        let Cut::TxMaxSize {
+            reserved_answer,
+            at_command,
+            held_back,
+            ..
+        } = cut_of(&batch, limits(10, 1 << 20, tx))
+        else {
+            panic!("expected a txMaxSize cut")
+        };
+        assert_eq!(reserved_answer, DEVICE_AT_ANSWER_MAX);
+        assert_eq!(at_command.as_deref(), Some("%XMODEMUUID"));
+        assert_eq!(held_back, 1);
+        let text = cut_of(&batch, limits(10, 1 << 20, tx)).to_string();
+        assert!(
+            text.contains("(4096 reserved for the answer to AT%XMODEMUUID)")
+                && text.contains(&format!("over txMaxSize {tx}; 1 record held back")),
+            "{text}"
+        );
     }
 }

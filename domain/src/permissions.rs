@@ -89,13 +89,22 @@ pub fn can_see(role: Role, owner: DeviceOwner) -> bool {
     owner.by_caller || owner.role <= Role::Editor || role >= Role::Admin
 }
 
+/// The role with its indefinite article ("an editor", "a viewer"), for refusals in words.
+fn with_article(role: Role) -> String {
+    let article = match role.to_string().chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    };
+    format!("{article} {role}")
+}
+
 /// Decides whether `role` may perform `op` on `device` (`None` for team-wide operations).
 pub fn decide(role: Role, op: Operation, device: Option<DeviceOwner>) -> Result<(), Denied> {
     let at_least = |min: Role, what: &str| {
         if role >= min {
             Ok(())
         } else {
-            Err(Denied(format!("a {role} may not {what}")))
+            Err(Denied(format!("{} may not {what}", with_article(role))))
         }
     };
     if op.is_device_scoped() {
@@ -104,8 +113,9 @@ pub fn decide(role: Role, op: Operation, device: Option<DeviceOwner>) -> Result<
         };
         if !can_see(role, owner) {
             return Err(Denied(format!(
-                "devices claimed by an {} are not visible to a {role}",
-                owner.role
+                "devices claimed by {} are not visible to {}",
+                with_article(owner.role),
+                with_article(role)
             )));
         }
     }

@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use super::configuration::next_seq;
 use super::{Outcome, Service};
-use crate::batching::{plan, FetchLimits, Plan, MIN_BUFFER_SIZE};
+use crate::batching::{plan, Cut, FetchLimits, Plan, MIN_BUFFER_SIZE};
 use crate::commands::{interpret, MAX_COMMANDS};
 use crate::error::{Error, Result};
 use crate::events::{AppliedCommand, DeliveredRecord, Event};
@@ -73,6 +73,17 @@ pub enum IdleReason {
     Blocked,
     /// The device is in `ERROR`: delivery is suspended until the owner acts.
     Suspended,
+}
+
+/// Words for transcripts and logs.
+impl std::fmt::Display for IdleReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IdleReason::NothingPending => "nothing pending",
+            IdleReason::Blocked => "the device is blocked",
+            IdleReason::Suspended => "the device is in ERROR: delivery suspended",
+        })
+    }
 }
 
 /// What a fetch returns to the device.
@@ -121,6 +132,14 @@ pub enum Notice {
         /// Their correlation ids.
         records: Vec<String>,
     },
+    /// The batch holds fewer records than are waiting: the device's `limit`, `rxMaxSize` or
+    /// `txMaxSize` cut it.
+    BatchCut {
+        /// Records in the batch.
+        records: usize,
+        /// Why, with the numbers.
+        cut: Cut,
+    },
 }
 
 /// One line for logs and transcripts, with ids a reader can paste into a REST call (not
@@ -146,6 +165,11 @@ impl std::fmt::Display for Notice {
                 records.len(),
                 plural(records.len()),
                 records.join(", ")
+            ),
+            Notice::BatchCut { records, cut } => write!(
+                f,
+                "batch cut at {records} record{}: {cut}",
+                plural(*records)
             ),
         }
     }
@@ -491,6 +515,7 @@ impl Service {
                 count,
                 body_len,
                 response_bound,
+                cut,
             } => {
                 records.truncate(count);
                 let body = encode_commands(&records).map_err(|e| Error::Internal(e.to_string()))?;
@@ -509,6 +534,12 @@ impl Service {
                 if !redelivered.is_empty() {
                     notices.push(Notice::Redelivered {
                         records: redelivered,
+                    });
+                }
+                if cut != Cut::Complete {
+                    notices.push(Notice::BatchCut {
+                        records: count,
+                        cut,
                     });
                 }
                 self.emit(

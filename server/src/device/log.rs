@@ -6,7 +6,7 @@ use crate::domain::DeviceId;
 /// Logs a fetch's notices (rules applied, commands rejected, records sent again).
 pub fn notices(device: DeviceId, notices: &[Notice]) {
     for notice in notices {
-        tracing::info!(%device, ?notice, "fetch notice");
+        tracing::info!(%device, %notice, "fetch notice");
     }
 }
 

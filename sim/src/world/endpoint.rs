@@ -108,7 +108,7 @@ impl Served {
                 let mut served = Served::http(
                     status,
                     Vec::new(),
-                    format!("{status} No Content ({reason:?})"),
+                    format!("{status} No Content ({reason})"),
                 );
                 served.notes = notes(&notices);
                 served
@@ -163,7 +163,7 @@ impl Served {
                 served.notes = notes(&notices);
                 served
                     .notes
-                    .push((EntryKind::Note, format!("no commands ({reason:?})")));
+                    .push((EntryKind::Note, format!("no commands: {reason}")));
                 served
             }
             Answer::Recorded(report) => Served::coap(

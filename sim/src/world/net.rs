@@ -208,6 +208,11 @@ impl World {
                 let served = self.serve(dev, &kind);
                 let now = self.now_ms;
                 for (kind, note) in &served.notes {
+                    // What the service did for one device says which device.
+                    let note = match kind {
+                        EntryKind::Note => format!("{}: {note}", self.devices[dev].name),
+                        _ => note.clone(),
+                    };
                     self.transcript.note(now, Lane::Service, *kind, note);
                 }
                 if !served.is_silence() {
