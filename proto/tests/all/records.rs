@@ -8,7 +8,7 @@ use provlab_proto::records::{
 use serde_json::Value as Json;
 
 fn vectors() -> Json {
-    let text = include_str!("data/nrf_provisioning_cbor.json");
+    let text = include_str!("../data/nrf_provisioning_cbor.json");
     serde_json::from_str(text).unwrap()
 }
 

@@ -2,7 +2,7 @@
 //! and on the pure scheduler.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use provlab_client::schedule::{spread_from_draw, Backoff, Scheduler};
 use provlab_client::{

@@ -1,7 +1,7 @@
 //! Command execution, session and input-validation behaviours beyond the checklist.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use provlab_client::{
     Action, AtReply, AtStatus, Awaiting, Block2, ClientConfig, CoapCode, CoapResponse, Errno,

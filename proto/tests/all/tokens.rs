@@ -13,7 +13,7 @@ use provlab_proto::tokens::{
 };
 use sha2::{Digest as _, Sha256};
 
-const VECTORS: &str = include_str!("data/nrf_provisioning_cbor.json");
+const VECTORS: &str = include_str!("../data/nrf_provisioning_cbor.json");
 
 /// A real `AT%KEYGEN=17,2,0` answer, from the tests of nRF Cloud's modem_credentials_parser
 /// (github.com/nRFCloud/utils, tests/test_modem_credentials_parser.py). Its COSE part is our

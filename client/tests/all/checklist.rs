@@ -2,7 +2,7 @@
 //! SDK's vectors byte for byte.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use provlab_client::schedule::{spread_from_draw, Scheduler};
 use provlab_client::{

@@ -16,7 +16,7 @@ use serde_json::Value as Json;
 /// The SDK's vectors, byte for byte.
 pub fn vectors() -> Json {
     serde_json::from_str(include_str!(
-        "../../../proto/tests/data/nrf_provisioning_cbor.json"
+        "../../../../proto/tests/data/nrf_provisioning_cbor.json"
     ))
     .unwrap()
 }

@@ -2,7 +2,7 @@
 //! discipline.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
 use provlab_client::{
