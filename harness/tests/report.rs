@@ -1,6 +1,7 @@
 //! Reports: JUnit XML (parsed back), JSON, transcript files, Mermaid, and snapshots.
 #![allow(clippy::unwrap_used)]
 
+#[path = "all/support/mod.rs"]
 mod support;
 
 use provlab_harness::scenario::FaultClass;

@@ -21,8 +21,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "all/common/mod.rs"]
 mod common;
 mod container_engine;
+#[path = "all/device_common/mod.rs"]
 mod device_common;
 
 use std::io::Write as _;

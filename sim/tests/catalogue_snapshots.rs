@@ -6,6 +6,7 @@
 //! then `cargo insta review`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+#[path = "all/backend_support/mod.rs"]
 mod backend_support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

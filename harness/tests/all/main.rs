@@ -1,0 +1,10 @@
+//! All of the `harness` integration tests but those kept apart, in one test binary:
+//! one link and one executable instead of one per file, which keeps the test build
+//! small and quick (see ARCHITECTURE.md, "Tests"). Each module is one former
+//! `tests/*.rs` file; the shared helpers are modules here too.
+
+mod compare;
+mod loader;
+mod runner;
+mod schema;
+mod support;
