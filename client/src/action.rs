@@ -304,6 +304,18 @@ pub enum AtStatus {
     Failed(Errno),
 }
 
+/// The status as the modem or the library shows it, for transcripts.
+impl std::fmt::Display for AtStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AtStatus::Ok => f.write_str("OK"),
+            AtStatus::Error => f.write_str("ERROR"),
+            AtStatus::CmeError(code) => write!(f, "+CME ERROR: {code}"),
+            AtStatus::Failed(errno) => write!(f, "failed: {errno}"),
+        }
+    }
+}
+
 /// The answer to an AT command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AtReply {

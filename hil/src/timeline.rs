@@ -61,7 +61,7 @@ pub fn console_transcript(decoded: &Decoded, device: &str) -> Transcript {
                 at_ms,
                 modem.clone(),
                 EntryKind::Note,
-                format!("AT failure: {failure:?}"),
+                format!("AT failure: {failure}"),
             ),
             Happening::Triggered => Entry::on(
                 at_ms,

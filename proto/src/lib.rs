@@ -15,4 +15,5 @@ pub mod b64;
 mod cbor;
 pub mod jwt;
 pub mod records;
+pub mod text;
 pub mod tokens;

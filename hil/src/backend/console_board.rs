@@ -116,7 +116,7 @@ impl<S: ByteStream> ConsoleBoard<S> {
                 } => self
                     .pending
                     .push(BoardOutput::Answer(answer_text(answer, records))),
-                other => self.pending.push(BoardOutput::Line(format!("{other:?}"))),
+                other => self.pending.push(BoardOutput::Line(other.to_string())),
             }
         }
         booted

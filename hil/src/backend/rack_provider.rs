@@ -295,7 +295,7 @@ impl RackProvider {
                     match outcome {
                         FlashOutcome::Flashed { events } => {
                             for event in events {
-                                notes.push(format!("probe: {event:?}"));
+                                notes.push(format!("probe: {event}"));
                             }
                         }
                         FlashOutcome::HandToNrfutil { image, uicr } => {

@@ -12,6 +12,7 @@ mod happening;
 pub mod lines;
 pub mod logline;
 pub mod patterns;
+mod words;
 
 pub use decoder::{Item, LineDecoder, RUN_MARKER_PREFIX};
 pub use era::Era;

@@ -40,6 +40,20 @@ pub enum ProbeEvent {
     },
 }
 
+/// Words for transcripts.
+impl std::fmt::Display for ProbeEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProbeEvent::Recovered { probe, chip } => {
+                write!(
+                    f,
+                    "{chip} behind probe {probe} was locked: recovered (mass erase)"
+                )
+            }
+        }
+    }
+}
+
 /// How a flash job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlashOutcome {

@@ -200,7 +200,7 @@ impl fmt::Display for Response {
     }
 }
 
-/// Quotes text for a one-line display, escaping control characters and quotes.
+/// Quotes text for a one-line display in the crate's one escape style.
 fn escape(text: &str) -> String {
-    format!("{text:?}")
+    crate::text::quote(text)
 }

@@ -197,7 +197,7 @@ impl World {
             |p| matches!(p, PowerCutPoint::AfterAt(prefix) if line.starts_with(prefix.as_str())),
         );
         if let Some(cut) = cut {
-            self.fire_cut(dev, cut, &format!("power cut after {line:?} executed"));
+            self.fire_cut(dev, cut, &format!("power cut after `{line}` executed"));
             return;
         }
         let at = now
@@ -223,7 +223,7 @@ impl World {
         let name = self.devices[dev].name.clone();
         let text = match &reply {
             AtReply::Raw(text) => text.clone(),
-            AtReply::Result { status, buffer } => format!("{status:?} {buffer}"),
+            AtReply::Result { status, buffer } => format!("{status} {buffer}"),
         };
         self.transcript.message(
             now,

@@ -4,8 +4,6 @@
 //! Mermaid renderings). Each entry's kind is given where the world makes the entry; the
 //! world only adds its abbreviation of long texts ([`abbreviate`]).
 
-use std::fmt::Write as _;
-
 use sha2::{Digest as _, Sha256};
 
 pub use provlab_harness::transcript::{Entry, EntryKind, Lane, Transcript};
@@ -51,21 +49,9 @@ impl Record for Transcript {
     }
 }
 
-/// Escapes control characters (`\r`, `\n`, others as `\xNN`) so an entry stays one line.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\r' => out.push_str("\\r"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes control characters so an entry stays one line, in the one escape style of
+/// [`provlab_proto::text`].
+pub use provlab_proto::text::escape;
 
 /// The escaped text, or for a text longer than [`MAX_TEXT`] its first 80 and last 24
 /// characters around `…[N bytes sha256:xxxxxxxx]…`: stable for the same content.
