@@ -370,3 +370,26 @@ lasting = "10m"
         result.outcome
     );
 }
+
+#[test]
+fn the_readme_example_is_the_service_outage_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("../scenarios/README.md")).unwrap();
+    let section = readme
+        .split("## `[[service.fault]]`")
+        .nth(1)
+        .expect("the README has the section");
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a TOML example");
+    let fixture = root.join("tests/data/service-outage.toml");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    assert!(
+        text.contains(example),
+        "the fixture carries the README's example:\n{example}"
+    );
+    let loaded = provlab_harness::load_file(&fixture).unwrap();
+    assert_eq!(loaded.scenario.service.faults.len(), 1);
+}

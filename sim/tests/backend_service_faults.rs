@@ -294,3 +294,42 @@ wait_until = { device = "dk1", status = "PROVISIONED", events_in_order = ["DONE"
     assert!(event_times(&t, "dk1", "DONE")[0] > INTERVAL_MS);
     assert!(event_times(&t, "dk2", "DONE")[0] < 60_000);
 }
+
+/// The README's example (`harness/tests/data/service-outage.toml`).
+fn readme_example() -> LoadedScenario {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../harness/tests/data/service-outage.toml");
+    provlab_harness::load_file(&path).unwrap()
+}
+
+#[test]
+fn the_readme_example_passes_in_memory_and_over_real_sockets_alone_and_as_a_fleet() {
+    let one = readme_example();
+    let t = passed(run(&one, None));
+    let entries = window_entries(&t);
+    assert_eq!(
+        entries.iter().map(|(at, _)| *at).collect::<Vec<_>>(),
+        [30_000, 630_000]
+    );
+    passed(run_loopback(&one, None));
+    let mut fleet = readme_example();
+    fleet.scenario = fleet::expand(&fleet.scenario, 3).unwrap();
+    passed(run(&fleet, None));
+    passed(run_loopback(&fleet, None));
+}
+
+#[test]
+fn a_link_window_that_loses_everything_times_out_and_backs_off() {
+    // Nothing gets through: TCP gives up after ~63 s (ETIMEDOUT), a backoff.
+    let text = outage("{ http = 503 }", "http", "").replace(
+        "service = { request = \"any\", answer = { http = 503 } }",
+        "link = { loss_percent = 100 }",
+    );
+    let t = passed(run(&inline(&text, "lossy.toml"), None));
+    assert_window_entries(&t, "link: loss rate 1");
+    let starts = event_times(&t, "dk1", "START");
+    let failed = event_times(&t, "dk1", "FAILED");
+    assert!(failed[0] - starts[0] >= 63_000, "{starts:?} {failed:?}");
+    assert_eq!(starts[1] - failed[0], 60_000, "backoff, not the interval");
+    assert!(event_times(&t, "dk1", "DONE")[0] < WINDOW_MS + 600_000);
+}
