@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::duration::Duration;
 use crate::observation::Observation;
-use crate::scenario::{FaultClass, FaultKind, Scenario, Step};
+use crate::scenario::{FaultClass, FaultKind, FaultWindow, Scenario, Step};
 use crate::transcript::Transcript;
 
 /// Something a backend may be unable to do.
@@ -19,6 +19,9 @@ use crate::transcript::Transcript;
 pub enum Capability {
     /// Injecting faults of a kind (`[[fault]]` with that kind's key).
     Fault(FaultClass),
+    /// Holding a fault over a window of the timeline for many devices
+    /// (`[[service.fault]]`), on top of injecting its kind.
+    FaultWindow,
     /// Control of the modem's network time (devices with `network_time = false`).
     NetworkTimeControl,
     /// `power_cycle` steps.
@@ -39,6 +42,14 @@ impl Capability {
         Capability::Fault(kind.class())
     }
 
+    /// The capabilities a service-wide fault needs: windows, and its kind.
+    pub fn for_fault_window(window: &FaultWindow) -> [Capability; 2] {
+        [
+            Capability::FaultWindow,
+            Capability::Fault(window.kind.get().class()),
+        ]
+    }
+
     /// The capability a step needs beyond the basics, if any.
     pub fn for_step(step: &Step) -> Option<Capability> {
         match step {
@@ -52,6 +63,7 @@ impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
             Capability::Fault(class) => class.words(),
+            Capability::FaultWindow => "service-wide fault windows",
             Capability::NetworkTimeControl => "network time control",
             Capability::PowerCycle => "power cycling",
             Capability::NvmInspection => "NVM inspection",

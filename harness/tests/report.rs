@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 #[path = "all/support/mod.rs"]
+#[path = "all/support/mod.rs"]
 mod support;
 
 use provlab_harness::scenario::FaultClass;

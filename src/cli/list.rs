@@ -51,6 +51,13 @@ impl Listed {
             .collect();
         needs.extend(
             scenario
+                .service
+                .faults
+                .iter()
+                .flat_map(Capability::for_fault_window),
+        );
+        needs.extend(
+            scenario
                 .steps
                 .iter()
                 .filter_map(|s| Capability::for_step(s.get())),

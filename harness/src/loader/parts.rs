@@ -1,8 +1,9 @@
 //! Every type and vocabulary error of a file at once. The whole-file read stops at its
 //! first error; when it fails, the file is read again part by part (each top-level key,
-//! each `[[device]]`, `[[fault]]`, `[[step]]` and `[[expect]]` on its own, with the spans of
-//! the whole file), so that a misspelt status, a wrong type and a missing key are reported
-//! together, each where it stands.
+//! each `[[device]]`, `[[fault]]`, `[[step]]` and `[[expect]]` on its own, and inside
+//! `[service]` its members, tags, each `[[service.rule]]` and each `[[service.fault]]`, with
+//! the spans of the whole file), so that a misspelt status, a wrong type and a missing key
+//! are reported together, each where it stands.
 
 use std::ops::Range;
 
@@ -11,7 +12,12 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 use crate::located::Located;
-use crate::scenario::{DeviceSpec, Expectation, Fault, Scenario, ServiceState, Step};
+use crate::scenario::{
+    DeviceSpec, Expectation, Fault, FaultWindow, Member, RuleSpec, Scenario, ServiceState, Step,
+};
+
+/// The keys of `[service]`.
+const SERVICE_KEYS: &[&str] = &["members", "tags", "rule", "fault"];
 
 /// The top-level keys of a scenario file.
 const TOP_LEVEL: &[&str] = &[
@@ -59,11 +65,9 @@ pub(crate) fn problems(source: &str) -> Vec<(Range<usize>, String)> {
                 check::<u64>(value, &mut out);
             }
             "service" => {
-                let n = out.len();
-                if let Some(service) = check::<ServiceState>(value, &mut out) {
-                    partial.service = service;
-                }
-                whole &= out.len() == n;
+                let (service, essentials) = service(value, &mut out);
+                partial.service = service;
+                whole &= essentials;
             }
             "device" => {
                 let n = out.len();
@@ -98,6 +102,61 @@ pub(crate) fn problems(source: &str) -> Vec<(Range<usize>, String)> {
     out.sort_by_key(|(span, _)| span.start);
     out.dedup();
     out
+}
+
+/// Reads `[service]`; when it does not read as a whole, each of its parts on its own,
+/// noting each one's error. Returns what did read, and whether the parts the loader's
+/// rules need (members and rules) all did.
+fn service(
+    value: Spanned<DeValue<'_>>,
+    out: &mut Vec<(Range<usize>, String)>,
+) -> (ServiceState, bool) {
+    let mut whole = Vec::new();
+    if let Some(service) = check::<ServiceState>(value.clone(), &mut whole) {
+        return (service, true);
+    }
+    let DeValue::Table(table) = value.into_inner() else {
+        out.extend(whole);
+        return (ServiceState::default(), false);
+    };
+    let before = out.len();
+    let mut partial = ServiceState::default();
+    let mut essentials = true;
+    for (key, value) in table {
+        match key.get_ref().as_ref() {
+            "members" => match check::<Vec<Member>>(value, out) {
+                Some(members) => partial.members = members,
+                None => essentials = false,
+            },
+            "tags" => partial.tags = check::<Vec<String>>(value, out).unwrap_or_default(),
+            "rule" => {
+                let n = out.len();
+                partial.rules = each::<RuleSpec>(value, out);
+                essentials &= out.len() == n;
+            }
+            "fault" => partial.faults = each::<FaultWindow>(value, out),
+            other => {
+                essentials = false;
+                out.push((
+                    key.span(),
+                    format!(
+                        "unknown field `{other}`, expected one of {}",
+                        SERVICE_KEYS
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if out.len() == before {
+        // The parts read on their own: the problem is in how they fit together.
+        out.extend(whole);
+        essentials = false;
+    }
+    (partial, essentials)
 }
 
 /// Reads `value` as a `T`, noting its error.

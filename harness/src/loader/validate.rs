@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use crate::located::Located;
-use crate::scenario::{Expectation, Fault, RuleSpec, Scenario, Step};
+use crate::scenario::{DeviceSet, Expectation, Fault, FaultWindow, RuleSpec, Scenario, Step};
 
 type Problems = Vec<(Range<usize>, String)>;
 
@@ -16,6 +16,7 @@ pub(crate) fn check(scenario: &Scenario) -> Problems {
     };
     c.members_and_devices();
     c.faults();
+    c.service_faults();
     c.steps();
     for expectation in &scenario.expect {
         c.expectation(expectation, false);
@@ -207,6 +208,99 @@ impl<'s> Checker<'s> {
         for problem in spec.problems() {
             self.problem(span.clone(), problem);
         }
+    }
+
+    /// `[[service.fault]]`: a service-wide kind without the keys a window refuses, known
+    /// devices listed once, a `lasting` above 0s, and no two windows of one kind open over
+    /// the same device at the same time.
+    fn service_faults(&mut self) {
+        let windows = &self.scenario.service.faults;
+        for (i, window) in windows.iter().enumerate() {
+            self.service_fault(window);
+            let class = window.kind.get().class();
+            let later = windows[i + 1..]
+                .iter()
+                .filter(|w| w.kind.get().class() == class && w.overlaps(window));
+            for other in later {
+                self.overlap(window, other);
+            }
+        }
+    }
+
+    fn service_fault(&mut self, window: &FaultWindow) {
+        let span = window.kind.span();
+        let kind = window.kind.get();
+        let class = kind.class();
+        if !class.service_wide() {
+            self.problem(
+                span.clone(),
+                format!(
+                    "a `{}` fault acts in one device, not in the service or the network, so it cannot be service-wide: a [[service.fault]] is one of {} (put a device's fault in [[fault]])",
+                    class.key(),
+                    FaultWindow::kinds_in_words()
+                ),
+            );
+            return;
+        }
+        let written = kind.keys_written();
+        for (key, why) in class.window_refuses() {
+            if written.iter().any(|k| k == key) {
+                self.problem(span.clone(), format!("`{key}` is not allowed here: {why}"));
+            }
+        }
+        for problem in kind.spec().problems() {
+            self.problem(span.clone(), problem);
+        }
+        if let DeviceSet::Named(names) = window.devices.get() {
+            let mut seen = BTreeSet::new();
+            for name in names {
+                self.device(name);
+                if !seen.insert(name.get().as_str()) {
+                    self.problem(
+                        name.span(),
+                        format!("device `{}` is listed twice in `devices`", name.get()),
+                    );
+                }
+            }
+        }
+        if let Some(lasting) = &window.lasting {
+            if lasting.as_millis() == 0 {
+                self.problem(
+                    lasting.span(),
+                    "`lasting` must be longer than 0s: a window of 0s never opens (leave `lasting` out for a window that stays open to the end)".to_owned(),
+                );
+            }
+        }
+    }
+
+    /// `later` overlaps `earlier`, a window of the same kind: refused where they share
+    /// devices (which answer would hold is not for the runner to guess).
+    fn overlap(&mut self, earlier: &FaultWindow, later: &FaultWindow) {
+        let names: Vec<&str> = self
+            .scenario
+            .devices
+            .iter()
+            .map(|d| d.name.get().as_str())
+            .collect();
+        let shared = later.devices.get().common(earlier.devices.get(), &names);
+        if shared.is_empty() {
+            return;
+        }
+        let span = if later.after.span().is_empty() {
+            later.kind.span()
+        } else {
+            later.after.span()
+        };
+        self.problem(
+            span,
+            format!(
+                "this `{key}` window ({}) overlaps the `{key}` window {} on {}: windows of one kind may not overlap on a device; end the first before the second opens, or split the devices",
+                later.span_words(),
+                earlier.span_words(),
+                list(shared.into_iter()),
+                key = later.kind.key(),
+            ),
+        );
     }
 
     fn steps(&mut self) {

@@ -323,6 +323,17 @@ impl Run<'_> {
                 }
             }
         }
+        for window in &loaded.scenario.service.faults {
+            for capability in Capability::for_fault_window(window) {
+                if let Err(reason) = self.caps.check(capability) {
+                    return Some(format!(
+                        "{}: service-wide {} fault needs {capability}: {reason}",
+                        loaded.locate(&window.kind.span()),
+                        window.kind.key()
+                    ));
+                }
+            }
+        }
         for fault in &loaded.scenario.faults {
             let capability = Capability::for_fault(fault.kind.get());
             let Err(reason) = self.caps.check(capability) else {

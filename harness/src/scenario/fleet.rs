@@ -2,11 +2,13 @@
 //! scenario on one service. The device is cloned as `<name>-0001` … `<name>-NNNN`; every
 //! step and expectation about it, and every fault whose kind the fault table marks
 //! per-device, is repeated for each clone (named faults get the same suffix); steps and
-//! faults about the service or the whole link stay single. Spans are kept, so problems
+//! faults about the service or the whole link stay single. A service-wide fault
+//! (`[[service.fault]]`) keeps its window; its `devices` list names every clone of the
+//! device it named (`"all"` stays all). Spans are kept, so problems
 //! still point into the original file. It lives next to the scenario types so that its
 //! matches over steps are exhaustive: a new step must say how a fleet repeats it.
 
-use super::{Expectation, FleetUse, Scenario, Step};
+use super::{DeviceSet, Expectation, FleetUse, Scenario, Step};
 use crate::located::Located;
 
 /// Why a scenario cannot become a fleet.
@@ -63,6 +65,9 @@ pub fn expand(scenario: &Scenario, n: usize) -> Result<Scenario, FleetError> {
             d
         })
         .collect();
+    for window in &mut out.service.faults {
+        retarget_devices(window.devices.get_mut(), &names);
+    }
     out.faults = Vec::new();
     let mut per_device_faults: Vec<String> = Vec::new();
     for fault in &scenario.faults {
@@ -175,6 +180,24 @@ fn retarget_step(step: &mut Step, device: &str) {
         | Step::FaultOff(_)
         | Step::CreateRule(_)
         | Step::ActivateRule(_) => {}
+    }
+}
+
+/// A service-wide fault's devices in a fleet: the template's name becomes every clone's,
+/// each with the span of the name it replaces.
+fn retarget_devices(devices: &mut DeviceSet, clones: &[String]) {
+    match devices {
+        DeviceSet::All => {}
+        DeviceSet::Named(named) => {
+            *named = named
+                .iter()
+                .flat_map(|name| {
+                    clones
+                        .iter()
+                        .map(|clone| Located::with_span(clone.clone(), name.span()))
+                })
+                .collect();
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! The scenario model: what a scenario file says, as typed Rust values.
 //!
-//! A scenario states the service's starting state ([`ServiceState`]), one or more devices
-//! ([`DeviceSpec`]), faults ([`Fault`]), a timeline of steps ([`Step`]) and expectations
-//! ([`Expectation`]). `scenarios/README.md` is the reference of every key.
+//! A scenario states the service's starting state ([`ServiceState`], with its service-wide
+//! faults, [`FaultWindow`]), one or more devices ([`DeviceSpec`]), faults ([`Fault`]), a
+//! timeline of steps ([`Step`]) and expectations ([`Expectation`]). `scenarios/README.md` is the reference of every key.
 
 pub mod content;
 pub mod device;

@@ -1,8 +1,9 @@
-//! The service's starting state: team members, tags and rules.
+//! The service's starting state: team members, tags and rules; and its service-wide faults.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::fault::FaultWindow;
 use super::request::ConfigCommand;
 use super::vocab::Role;
 use crate::located::Located;
@@ -20,6 +21,10 @@ pub struct ServiceState {
     /// Provisioning rules, in creation order.
     #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleSpec>,
+    /// Service-wide faults (`[[service.fault]]`): a fault of the service or the network
+    /// held over a window of the timeline for every device or a list of them.
+    #[serde(default, rename = "fault", skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultWindow>,
 }
 
 impl Default for ServiceState {
@@ -28,6 +33,7 @@ impl Default for ServiceState {
             members: default_members(),
             tags: Vec::new(),
             rules: Vec::new(),
+            faults: Vec::new(),
         }
     }
 }

@@ -9,8 +9,8 @@ use provlab_harness::loader::{
     MAX_CONTENT_BYTES,
 };
 use provlab_harness::scenario::{
-    CommandRequest, CommandStatus, ContentSource, CredentialType, FaultKind, LabCredential,
-    ModemAction, Step,
+    CommandRequest, CommandStatus, ContentSource, CredentialType, DeviceSet, FaultKind,
+    LabCredential, ModemAction, Step,
 };
 
 fn data(name: &str) -> PathBuf {
@@ -145,6 +145,9 @@ fn every_key_loads_and_file_references_are_read() {
     let s = &loaded.scenario;
     assert_eq!(s.devices.len(), 2);
     assert_eq!(s.faults.len(), 8);
+    assert_eq!(s.service.faults.len(), 2);
+    assert_eq!(s.service.faults[0].closes(), Some("5m30s".parse().unwrap()));
+    assert_eq!(s.service.faults[1].devices.get(), &DeviceSet::All);
     assert_eq!(s.steps.len(), 17);
     let rule_ca = match &s.service.rules[0].commands[0].request {
         CommandRequest::ServerCertificate(c) => c.content.text().unwrap().to_owned(),

@@ -7,4 +7,5 @@ mod compare;
 mod loader;
 mod runner;
 mod schema;
+mod service_faults;
 mod support;

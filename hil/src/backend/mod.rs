@@ -617,6 +617,10 @@ impl Backend for HilBackend {
             .capabilities()
             .with_faults_only(&[], hil_fault_gap)
             .without(
+                Capability::FaultWindow,
+                "the lab service forces an answer for the next request only (armed once, for every device), not answers held over a window for chosen devices",
+            )
+            .without(
                 Capability::NetworkTimeControl,
                 "the network gives the modem its time",
             )

@@ -313,3 +313,34 @@ fn a_token_read_that_fails_in_a_claim_step_is_an_infrastructure_failure() {
         factory.attempts().all()
     );
 }
+
+#[test]
+fn a_service_wide_fault_is_skipped_on_hil_with_the_reason() {
+    // The lab service forces an answer for the next request only; it cannot hold one over
+    // a window for chosen devices, so the scenario is skipped before any board is leased.
+    let journal = Journal::default();
+    let provider = Arc::new(Scripted {
+        vanish: false,
+        tokens: usize::MAX,
+        journal: journal.clone(),
+        pki: tempfile::tempdir().unwrap(),
+        budget: None,
+    });
+    let factory = HilBackendFactory::new(provider);
+    let source = SCENARIO.replace(
+        "[[device]]\nname = \"dk1\"",
+        "[[service.fault]]\nservice = { request = \"any\", answer = { http = 503 } }\nlasting = \"10m\"\n\n[[device]]\nname = \"dk1\"",
+    );
+    assert_ne!(source, SCENARIO);
+    let loaded = load_str(&source, Path::new("scripted.toml")).unwrap();
+    let result = Runner::new(factory.clone(), RunOptions::default()).run(&loaded);
+    let Outcome::Skipped { reason } = &result.outcome else {
+        panic!("{:?}", result.outcome);
+    };
+    assert!(
+        reason.contains("service-wide service fault needs service-wide fault windows: the lab service forces an answer for the next request only"),
+        "{reason}"
+    );
+    assert!(journal.lock().unwrap().is_empty(), "no board was touched");
+    assert!(factory.attempts().all().is_empty());
+}

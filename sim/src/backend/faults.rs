@@ -1,12 +1,14 @@
 //! Scenario faults in the world: modem fault rules, link faults, forced service answers
 //! (statuses, closed connections, silence), handshake failures (counted with `nth`/`times`),
 //! power cuts at every point of the client's work (`nth`, `off_for`), network time and clock
-//! jumps, switched on and off. Every fault shape of the scenario format is supported.
+//! jumps, switched on and off. Every fault shape of the scenario format is supported, and
+//! the service-wide faults of `[[service.fault]]` (service answers, handshakes, the link)
+//! as windows the world opens and closes in virtual time ([`install_windows`]).
 
 use provlab_client::CoapCode;
 use provlab_harness::scenario::{
-    ClockJump, Fault, FaultKind, LinkFault, ModemAction, ModemFault, PowerCut, PowerCutPoint,
-    RequestKind, Scenario, ServiceAnswer, ServiceFault,
+    ClockJump, DeviceSet, Fault, FaultKind, FaultWindow, LinkFault, ModemAction, ModemFault,
+    PowerCut, PowerCutPoint, RequestKind, Scenario, ServiceAnswer, ServiceFault,
 };
 use provlab_harness::BackendError;
 
@@ -87,6 +89,84 @@ pub fn set(sim: &mut Sim, name: &str, on: bool) -> Result<(), BackendError> {
     switch(sim, &mut installed, on)?;
     sim.faults.insert(name.to_owned(), installed);
     Ok(())
+}
+
+/// Plans the scenario's service-wide faults (`[[service.fault]]`) as windows in the world.
+pub fn install_windows(sim: &mut Sim, windows: &[FaultWindow]) -> Result<(), BackendError> {
+    let mut planned = Vec::new();
+    for window in windows {
+        let what = format!(
+            "service-wide {} fault {}",
+            window.kind.key(),
+            window.span_words()
+        );
+        let fault = held(window.kind.get())
+            .map_err(|reason| BackendError::setup(format!("{what}: {reason}")))?;
+        let devices = match window.devices.get() {
+            DeviceSet::All => None,
+            DeviceSet::Named(names) => Some(
+                names
+                    .iter()
+                    .map(|n| sim.device(n.get()))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        planned.push(world::FaultWindow {
+            fault,
+            devices,
+            opens: window.after.get().to_std(),
+            closes: window.closes().map(|c| c.to_std()),
+        });
+    }
+    sim.world
+        .plan_fault_windows(planned)
+        .map_err(|e| BackendError::setup_by("", e))
+}
+
+/// What a window of a fault kind holds in the world, or why the kind cannot be held over a
+/// window (the loader refuses those kinds in `[[service.fault]]` first).
+fn held(kind: &FaultKind) -> Result<world::WindowFault, String> {
+    let device_side = "it acts in one device, not in the service or the network";
+    match applied(kind)? {
+        Applied::Service(fault) => Ok(world::WindowFault::Service {
+            endpoint: fault.endpoint,
+            answer: fault.answer,
+        }),
+        Applied::Handshake(_) => Ok(world::WindowFault::Handshake),
+        Applied::Link(link) if link.partition.is_some() => {
+            Err("a window cannot hold a partition of its own".to_owned())
+        }
+        Applied::Link(link) => Ok(world::WindowFault::Link(device_link(
+            &link,
+            std::time::Duration::ZERO,
+        ))),
+        Applied::Modem { .. }
+        | Applied::PowerCut(..)
+        | Applied::NetworkTimeAbsent
+        | Applied::ClockJump(..) => Err(device_side.to_owned()),
+    }
+}
+
+/// A scenario link fault on one device's link, its partition window counted from `now`.
+fn device_link(link: &LinkFault, now: std::time::Duration) -> DeviceLink {
+    DeviceLink {
+        loss_rate: link
+            .loss_percent
+            .map_or(0.0, |p| f64::from(p.min(100)) / 100.0),
+        extra_latency: link.latency.map(|d| d.to_std()).unwrap_or_default(),
+        extra_jitter: link.jitter.map(|d| d.to_std()).unwrap_or_default(),
+        partitions: link
+            .partition
+            .map(|p| {
+                let from = now + p.after.to_std();
+                Partition {
+                    from,
+                    until: from + p.lasting.to_std(),
+                }
+            })
+            .into_iter()
+            .collect(),
+    }
 }
 
 /// How the world applies a fault kind, or why it cannot (a CoAP code that does not parse;
@@ -216,25 +296,7 @@ fn switch(sim: &mut Sim, installed: &mut Installed, on: bool) -> Result<(), Back
         // The device's own radio link: another device's traffic is not affected.
         Applied::Link(link) => {
             if on {
-                let now = world.now();
-                let device_link = DeviceLink {
-                    loss_rate: link
-                        .loss_percent
-                        .map_or(0.0, |p| f64::from(p.min(100)) / 100.0),
-                    extra_latency: link.latency.map(|d| d.to_std()).unwrap_or_default(),
-                    extra_jitter: link.jitter.map(|d| d.to_std()).unwrap_or_default(),
-                    partitions: link
-                        .partition
-                        .map(|p| {
-                            let from = now + p.after.to_std();
-                            Partition {
-                                from,
-                                until: from + p.lasting.to_std(),
-                            }
-                        })
-                        .into_iter()
-                        .collect(),
-                };
+                let device_link = device_link(link, world.now());
                 world.add_device_link(dev, device_link).map_err(fail)?;
             } else {
                 world.clear_device_link(dev).map_err(fail)?;

@@ -1,7 +1,7 @@
 //! Building a world from a scenario: devices with their modems, NVM, settings and clients;
 //! then the service's starting state through the harness ([`set_up_service`]: members, tags,
 //! rules, claims with each device's real attestation token, configurations); then the
-//! faults.
+//! faults, and the service-wide fault windows.
 
 use std::collections::BTreeMap;
 
@@ -53,6 +53,7 @@ pub fn build(scenario: &Scenario, seed: u64, net: WorldNet) -> Result<Sim, Backe
     for fault in &scenario.faults {
         faults::install(&mut sim, scenario, fault)?;
     }
+    faults::install_windows(&mut sim, &scenario.service.faults)?;
     sim.cache.invalidate();
     Ok(sim)
 }

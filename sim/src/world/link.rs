@@ -1,8 +1,8 @@
 //! The in-memory link's fault model (in the spirit of smoltcp's `FaultInjector`):
 //! datagram/segment loss, latency and jitter, partition windows, forced service answers (a
 //! status, a closed connection or silence: [`ForcedAnswer`]) and forced handshake failures
-//! (every handshake, or counted with `nth`/`times`), plus the retransmission policies of the
-//! transports.
+//! (every handshake, or counted with `nth`/`times`), service-wide fault windows while they
+//! are open ([`OpenWindow`]), plus the retransmission policies of the transports.
 
 use std::time::Duration;
 
@@ -256,6 +256,70 @@ pub struct LinkFaults {
     pub handshake: Vec<HandshakeFault>,
     /// Faults of one device's link only (by device index), on top of the ones above.
     pub devices: std::collections::BTreeMap<usize, DeviceLink>,
+    /// Service-wide fault windows that are open now, by window number (see
+    /// [`super::World::plan_fault_windows`]).
+    pub windows: std::collections::BTreeMap<usize, OpenWindow>,
+}
+
+/// What a service-wide fault window holds while it is open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowFault {
+    /// The service gives `answer` instead of handling every request to `endpoint`.
+    Service {
+        /// The requests it answers.
+        endpoint: Endpoint,
+        /// What the service does instead.
+        answer: ForcedAnswer,
+    },
+    /// Every (D)TLS handshake fails.
+    Handshake,
+    /// The link loses and delays traffic (its partitions are not used).
+    Link(DeviceLink),
+}
+
+impl std::fmt::Display for WindowFault {
+    /// `service answers 503 / 5.03 to every request`, `every handshake fails`, `link: loss
+    /// rate 1`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WindowFault::Service { endpoint, answer } => {
+                let requests = match endpoint {
+                    Endpoint::Commands => "every fetch",
+                    Endpoint::Responses => "every report",
+                    Endpoint::Auth => "every JWT post",
+                    Endpoint::Any => "every request",
+                };
+                write!(f, "service {answer} to {requests}")
+            }
+            WindowFault::Handshake => f.write_str("every handshake fails"),
+            WindowFault::Link(link) => {
+                let mut parts = vec![format!("loss rate {}", link.loss_rate)];
+                if !link.extra_latency.is_zero() || !link.extra_jitter.is_zero() {
+                    parts.push(format!(
+                        "extra latency {:?} jitter {:?}",
+                        link.extra_latency, link.extra_jitter
+                    ));
+                }
+                write!(f, "link: {}", parts.join(", "))
+            }
+        }
+    }
+}
+
+/// A service-wide fault window while it is open: what it holds, for which devices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenWindow {
+    /// What it holds.
+    pub fault: WindowFault,
+    /// The device indexes it concerns (`None`: every device).
+    pub devices: Option<std::collections::BTreeSet<usize>>,
+}
+
+impl OpenWindow {
+    /// Whether it concerns device `dev`.
+    pub fn covers(&self, dev: usize) -> bool {
+        self.devices.as_ref().is_none_or(|d| d.contains(&dev))
+    }
 }
 
 /// One device's link faults: its radio link loses, delays or is cut off, not the others'.
@@ -286,20 +350,39 @@ impl LinkFaults {
                 .is_some_and(|d| d.partitions.iter().any(|p| p.from <= at && at < p.until))
     }
 
-    /// The loss rate on device `dev`'s link (the higher of the world's and its own).
-    pub fn loss_rate_for(&self, dev: usize) -> f64 {
-        self.devices
-            .get(&dev)
-            .map_or(self.loss_rate, |d| d.loss_rate.max(self.loss_rate))
+    /// The link faults of the open windows that concern device `dev`.
+    fn window_links(&self, dev: usize) -> impl Iterator<Item = &DeviceLink> {
+        self.windows.values().filter_map(move |w| match &w.fault {
+            WindowFault::Link(link) if w.covers(dev) => Some(link),
+            _ => None,
+        })
     }
 
-    /// Extra latency and jitter on device `dev`'s link (the world's plus its own).
+    /// The loss rate on device `dev`'s link (the highest of the world's, its own and the
+    /// open windows').
+    pub fn loss_rate_for(&self, dev: usize) -> f64 {
+        let own = self
+            .devices
+            .get(&dev)
+            .map_or(self.loss_rate, |d| d.loss_rate.max(self.loss_rate));
+        self.window_links(dev)
+            .map(|l| l.loss_rate)
+            .fold(own, f64::max)
+    }
+
+    /// Extra latency and jitter on device `dev`'s link (the world's plus its own plus the
+    /// open windows').
     pub fn extra_delay_for(&self, dev: usize) -> (Duration, Duration) {
         let own = self.devices.get(&dev);
-        (
+        let (mut latency, mut jitter) = (
             self.extra_latency + own.map_or(Duration::ZERO, |d| d.extra_latency),
             self.extra_jitter + own.map_or(Duration::ZERO, |d| d.extra_jitter),
-        )
+        );
+        for link in self.window_links(dev) {
+            latency += link.extra_latency;
+            jitter += link.extra_jitter;
+        }
+        (latency, jitter)
     }
 
     /// Counts a request of device `dev` to `endpoint` against the service faults (every
@@ -315,7 +398,16 @@ impl LinkFaults {
                 answer = Some(fault.answer);
             }
         }
-        answer
+        // A device's own (counted) faults come first; then the open windows.
+        answer.or_else(|| {
+            self.windows.values().find_map(|w| match &w.fault {
+                WindowFault::Service {
+                    endpoint: pattern,
+                    answer,
+                } if w.covers(dev) && pattern.matches(endpoint) => Some(*answer),
+                _ => None,
+            })
+        })
     }
 
     /// Counts one handshake attempt against the handshake faults (call it once per
@@ -326,6 +418,10 @@ impl LinkFaults {
             fails |= fault.fire(dev);
         }
         fails
+            || self
+                .windows
+                .values()
+                .any(|w| w.fault == WindowFault::Handshake && w.covers(dev))
     }
 }
 
@@ -472,6 +568,67 @@ mod tests {
         assert!(counted.fire(Endpoint::Auth, 0));
         assert!(counted.same_rule(&ServiceFault::silence(Endpoint::Auth).nth(1)));
         assert!(!counted.same_rule(&ServiceFault::close(Endpoint::Auth).nth(1)));
+    }
+
+    #[test]
+    fn open_windows_answer_after_a_devices_own_faults_and_only_for_their_devices() {
+        let mut f = LinkFaults::default();
+        f.windows.insert(
+            0,
+            OpenWindow {
+                fault: WindowFault::Service {
+                    endpoint: Endpoint::Any,
+                    answer: ForcedAnswer::Status {
+                        http: 503,
+                        coap: CoapCode::SERVICE_UNAVAILABLE,
+                    },
+                },
+                devices: Some([1].into_iter().collect()),
+            },
+        );
+        f.windows.insert(
+            1,
+            OpenWindow {
+                fault: WindowFault::Handshake,
+                devices: None,
+            },
+        );
+        f.windows.insert(
+            2,
+            OpenWindow {
+                fault: WindowFault::Link(DeviceLink {
+                    loss_rate: 0.5,
+                    extra_latency: Duration::from_secs(2),
+                    ..DeviceLink::default()
+                }),
+                devices: Some([0].into_iter().collect()),
+            },
+        );
+        assert_eq!(f.service_answer(Endpoint::Commands, 0), None);
+        let window = f.service_answer(Endpoint::Commands, 1);
+        assert!(matches!(
+            window,
+            Some(ForcedAnswer::Status { http: 503, .. })
+        ));
+        // A device's own counted fault answers first, and still counts.
+        f.service.push(
+            ServiceFault::close(Endpoint::Commands)
+                .for_device(1)
+                .times(1),
+        );
+        assert_eq!(
+            f.service_answer(Endpoint::Commands, 1),
+            Some(ForcedAnswer::Close)
+        );
+        assert_eq!(f.service_answer(Endpoint::Commands, 1), window);
+        assert!(f.handshake_fails(0) && f.handshake_fails(1));
+        assert_eq!(f.loss_rate_for(0), 0.5);
+        assert_eq!(f.loss_rate_for(1), 0.0);
+        assert_eq!(f.extra_delay_for(0).0, Duration::from_secs(2));
+        assert_eq!(f.extra_delay_for(1).0, Duration::ZERO);
+        f.windows.clear();
+        assert!(!f.handshake_fails(0));
+        assert_eq!(WindowFault::Handshake.to_string(), "every handshake fails");
     }
 
     #[test]

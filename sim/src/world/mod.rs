@@ -42,6 +42,8 @@
 //!   a modem NVM write (which step, what survives: drawn from the seed).
 //! * [`transcript`]: the world's recording of the harness transcript (kinds given where
 //!   entries are made, long texts abbreviated).
+//! * `window`: service-wide fault windows opened and closed on the agenda
+//!   ([`World::plan_fault_windows`]).
 //!
 //! # Time
 //!
@@ -64,6 +66,7 @@ mod owner;
 mod power;
 pub mod seeds;
 pub mod transcript;
+mod window;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -75,12 +78,13 @@ pub use device::{DeviceId, ExchangeEndpoint, ExchangeLog, Exchanged, PowerCutPoi
 pub use error::{TimedOut, WorldError};
 pub use host::ServiceHost;
 pub use link::{
-    DeviceLink, Endpoint, Firing, ForcedAnswer, HandshakeFault, LinkFaults, Partition,
-    RetransmitPolicy, ServiceFault,
+    DeviceLink, Endpoint, Firing, ForcedAnswer, HandshakeFault, LinkFaults, OpenWindow, Partition,
+    RetransmitPolicy, ServiceFault, WindowFault,
 };
 pub use observe::credential_type_name;
 use transcript::Record as _;
 pub use transcript::{Entry, EntryKind, Lane, Transcript};
+pub use window::FaultWindow;
 
 use agenda::Agenda;
 use device::Device;
@@ -111,6 +115,8 @@ enum Due {
     ToDevice { ex: u64, input: Box<Input> },
     /// An exchange's retransmission timer.
     Retransmit { ex: u64, attempt: u32 },
+    /// A service-wide fault window opens (`open`) or closes.
+    Window { id: usize, open: bool },
 }
 
 /// The simulation world (see the module docs).
@@ -130,6 +136,8 @@ pub struct World {
     clock_offset_s: i64,
     /// The real endpoints, with [`WorldNet::Loopback`].
     loopback: Option<loopback::Loopback>,
+    /// Service-wide fault windows, by number ([`World::plan_fault_windows`]).
+    windows: Vec<window::Planned>,
 }
 
 impl World {
@@ -161,6 +169,7 @@ impl World {
             transcript: Transcript::new(),
             clock_offset_s: 0,
             loopback,
+            windows: Vec::new(),
         })
     }
 
@@ -486,6 +495,7 @@ impl World {
             Due::ToService { ex, attempt } => self.at_service(ex, attempt),
             Due::ToDevice { ex, input } => self.at_device(ex, *input),
             Due::Retransmit { ex, attempt } => self.retransmit(ex, attempt),
+            Due::Window { id, open } => self.window(id, open),
         }
     }
 

@@ -9,6 +9,7 @@ mod backend_failures;
 mod backend_fault_shapes;
 mod backend_fleet;
 mod backend_loopback;
+mod backend_service_faults;
 mod backend_support;
 mod board_console;
 mod catalogue_determinism;

@@ -1,7 +1,8 @@
 //! The fault table: one row per kind (its value type, the key naming it in a scenario
 //! file, its words as a capability, how a fleet uses it), and the value types with what
-//! the loader checks in them. Adding a kind: a row, its value type and its [`FaultSpec`];
-//! then the backends that inject it (the simulation's `sim/src/backend/faults.rs`).
+//! the loader checks in them. Adding a kind: a row, its value type and its [`FaultSpec`]
+//! (which also says whether it can be a service-wide `[[service.fault]]`); then the
+//! backends that inject it (the simulation's `sim/src/backend/faults.rs`).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -213,6 +214,17 @@ impl FaultSpec for ModemFault {
 }
 
 impl FaultSpec for LinkFault {
+    fn service_wide() -> bool {
+        true
+    }
+
+    fn window_refuses() -> &'static [(&'static str, &'static str)] {
+        &[(
+            "partition",
+            "a service-wide fault's window is given by its `after` and `lasting`; for no traffic at all in the window, write `loss_percent = 100`",
+        )]
+    }
+
     fn problems(&self) -> Vec<String> {
         if self.loss_percent.is_some_and(|p| p > 100) {
             vec!["`loss_percent` is a percentage: expected 0 to 100".to_owned()]
@@ -228,6 +240,10 @@ impl FaultSpec for LinkFault {
 }
 
 impl FaultSpec for ServiceFault {
+    fn service_wide() -> bool {
+        true
+    }
+
     fn counts(&self) -> Counts {
         Counts {
             nth: self.nth,
@@ -251,6 +267,10 @@ impl FaultSpec for ServiceFault {
 }
 
 impl FaultSpec for HandshakeFault {
+    fn service_wide() -> bool {
+        true
+    }
+
     fn counts(&self) -> Counts {
         Counts {
             nth: self.nth,

@@ -4,10 +4,15 @@
 //! exactly one key naming its kind. The kinds are one table (`kinds.rs`): each row gives the
 //! kind's value type, its key, its words as a capability and how fleets use it, and the rest
 //! (reading, writing, the schema, the loader's checks, backends' capabilities) follows.
+//!
+//! The same kinds make the service-wide faults of `[[service.fault]]` (`window.rs`): a kind
+//! whose [`FaultSpec::service_wide`] says so can be held over a window of the timeline for
+//! every device or a list of them.
 
 #[macro_use]
 mod table;
 mod kinds;
+mod window;
 
 use std::fmt;
 
@@ -19,6 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::located::Located;
 
 pub use kinds::*;
+pub use window::{DeviceSet, FaultWindow};
 
 /// One fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +74,40 @@ pub trait FaultSpec {
     fn problems(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Whether a fault of this kind can be service-wide (`[[service.fault]]`): a fault of
+    /// the service or the network that a window of the timeline holds for many devices.
+    /// The default, `false`, suits a kind that acts in one device (its modem, its power,
+    /// its clock).
+    fn service_wide() -> bool
+    where
+        Self: Sized,
+    {
+        false
+    }
+
+    /// The keys of the value a service-wide fault refuses, each with the reason (the loader
+    /// reports them, the schema forbids them). The default refuses the counts: a window
+    /// fires on every matching occurrence while it is open.
+    fn window_refuses() -> &'static [(&'static str, &'static str)]
+    where
+        Self: Sized,
+    {
+        COUNTS_IN_A_WINDOW
+    }
 }
+
+/// What a service-wide fault refuses by default: `nth` and `times`.
+pub const COUNTS_IN_A_WINDOW: &[(&str, &str)] = &[
+    (
+        "nth",
+        "a service-wide fault acts on every matching occurrence while its window is open; `nth` counts are for [[fault]]",
+    ),
+    (
+        "times",
+        "a service-wide fault acts on every matching occurrence while its window is open; `times` counts are for [[fault]]",
+    ),
+];
 
 /// The kinds as a list for messages: "modem, link, … or clock_jump".
 fn kind_list(last_word: &str) -> String {

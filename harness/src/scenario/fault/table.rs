@@ -43,6 +43,18 @@ macro_rules! fault_kinds {
                 match self { $(FaultClass::$variant => FleetUse::$fleet,)* }
             }
 
+            /// Whether a fault of this kind can be service-wide (`[[service.fault]]`), as
+            /// its value type's [`FaultSpec::service_wide`] says.
+            pub fn service_wide(self) -> bool {
+                match self { $(FaultClass::$variant => <$value as FaultSpec>::service_wide(),)* }
+            }
+
+            /// The keys of the value a service-wide fault of this kind refuses, with why
+            /// ([`FaultSpec::window_refuses`]).
+            pub fn window_refuses(self) -> &'static [(&'static str, &'static str)] {
+                match self { $(FaultClass::$variant => <$value as FaultSpec>::window_refuses(),)* }
+            }
+
             /// The kind a `[[fault]]` key names, if any.
             pub fn from_key(key: &str) -> Option<FaultClass> {
                 match key { $($key => Some(FaultClass::$variant),)* _ => None }
@@ -76,6 +88,15 @@ macro_rules! fault_kinds {
                         let span = value.span();
                         Ok(Located::with_span(FaultKind::$variant(value.into_inner()), span))
                     })*
+                }
+            }
+
+            /// The keys the value was written with (empty for a value that is not a table).
+            pub fn keys_written(&self) -> Vec<String> {
+                let value = match self { $(FaultKind::$variant(v) => serde_json::to_value(v),)* };
+                match value {
+                    Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+                    _ => Vec::new(),
                 }
             }
 
