@@ -28,6 +28,9 @@ pre.transcript .event{color:#1565c0}pre.transcript .note{color:#777}\
 .diagram{overflow-x:auto;border:1px solid #ddd;margin:.5em 0 1em}\
 details>summary{cursor:pointer;margin:.3em 0}";
 
+/// Scenarios with at most this many expectation checks show them all; more (a fleet's)
+/// show the unmet ones and fold the whole list.
+const OPEN_CHECKS: usize = 30;
 /// Scenarios with at most this many diagrams show them open; more start folded.
 const OPEN_DIAGRAMS: usize = 3;
 
@@ -153,20 +156,32 @@ fn expectations(out: &mut String, r: &ScenarioResult) {
         return;
     }
     let held = rows.iter().filter(|c| c.holds).count();
+    let _ = writeln!(out, "<h3>Expectations ({held} of {} held)</h3>", rows.len());
+    if rows.len() <= OPEN_CHECKS {
+        check_table(out, &rows);
+        return;
+    }
+    // A fleet's many checks: the unmet ones shown, all of them folded.
+    let unmet: Vec<Check> = rows.iter().filter(|c| !c.holds).cloned().collect();
+    if !unmet.is_empty() {
+        check_table(out, &unmet);
+    }
     let _ = writeln!(
         out,
-        "<h3>Expectations ({held} of {} held)</h3>\n<table class=\"expectations\">\n<tr><th></th><th>where</th><th>check</th><th>part</th><th>expected</th><th>observed</th><th>at</th></tr>",
+        "<details class=\"checks\"><summary>all {} checks</summary>",
         rows.len()
     );
-    for c in &rows {
-        let (class, mark) = if c.holds {
-            ("held", "held")
-        } else {
-            ("unmet", "unmet")
-        };
+    check_table(out, &rows);
+    out.push_str("</details>\n");
+}
+
+fn check_table(out: &mut String, rows: &[Check]) {
+    out.push_str("<table class=\"expectations\">\n<tr><th></th><th>where</th><th>check</th><th>part</th><th>expected</th><th>observed</th><th>at</th></tr>\n");
+    for c in rows {
+        let class = if c.holds { "held" } else { "unmet" };
         let _ = writeln!(
             out,
-            "<tr class=\"{class}\"><td class=\"v\">{mark}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"{class}\"><td class=\"v\">{class}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&c.location.to_string()),
             escape(&c.context),
             escape(&c.what),
