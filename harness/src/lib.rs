@@ -9,7 +9,8 @@
 //! * [`owner`]: the service-side calls of a scenario (starting state and owner actions)
 //!   that a backend implements once ([`owner::OwnerActions`]) and the harness dispatches.
 //! * [`runner`]: plays a scenario on a backend and checks its expectations.
-//! * [`report`]: JUnit XML, JSON, and transcript files (text, Mermaid, JSON).
+//! * [`report`]: JUnit XML, JSON, transcript files (text, Mermaid, JSON), and the HTML
+//!   page and Markdown summary people read.
 //! * [`compare`]: two runs' transcripts aligned on protocol events, reported as drift.
 
 pub mod backend;
@@ -17,6 +18,7 @@ pub mod compare;
 pub mod duration;
 pub mod loader;
 pub mod located;
+pub mod markup;
 pub mod observation;
 pub mod owner;
 pub mod report;

@@ -14,8 +14,10 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use provlab_harness::report::html::write_html;
 use provlab_harness::report::json::{json_string, write_json};
 use provlab_harness::report::junit::write_junit;
+use provlab_harness::report::markdown::{markdown_report, write_markdown};
 use provlab_harness::report::transcripts::write_transcripts;
 use provlab_harness::{
     load_each_with, BackendFactory as _, Duration, LoadOptions, LoadedScenario, NotRun, RunOptions,
@@ -23,7 +25,7 @@ use provlab_harness::{
 };
 use provlab_sim::backend::fleet;
 use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
-use session::{JobInfo, ReportPaths, Session};
+use session::{JobInfo, PageArgs, ReportPaths, Session};
 
 /// Arguments of `provlab run`.
 #[derive(Debug, Args)]
@@ -69,6 +71,8 @@ pub struct RunArgs {
     /// Writes `<name>.txt` and `<name>.mmd` transcripts into DIR.
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
+    #[command(flatten)]
+    pages: PageArgs,
     /// Fleet mode: clones each scenario's single device N times (`<name>-0001` …) on one
     /// service, repeating its steps and expectations for every clone.
     #[arg(long, value_name = "N")]
@@ -104,8 +108,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         junit: args.junit.clone(),
         json: args.json.clone(),
         transcripts: args.transcripts.clone(),
+        html: args.pages.html.clone(),
+        markdown: args.pages.markdown.clone(),
     };
-    if reports.json_on_stdout() {
+    if let Some(message) = reports.usage_error() {
+        eprintln!("{message}");
+        return Ok(ExitCode::from(2));
+    }
+    if reports.stdout_taken() {
         print::to_stderr();
     }
     let net = match args.net {
@@ -286,31 +296,44 @@ fn jobs_for(scenarios: &[LoadedScenario], args: &RunArgs) -> Vec<Job> {
     jobs
 }
 
-/// Writes the JUnit, JSON (`-`: to stdout) and transcript reports that were asked for, each
-/// file atomically. Shared by `provlab
-/// run` and `provlab hil run`.
+/// Writes the JUnit, JSON and Markdown (`-`: to stdout), transcript and HTML reports that
+/// were asked for, each file atomically; `title` heads the HTML and Markdown ones. Shared by
+/// `provlab run` and `provlab hil run`.
 pub(crate) fn write_report_files(
-    junit: Option<&std::path::Path>,
-    json: Option<&std::path::Path>,
-    transcripts: Option<&std::path::Path>,
+    reports: &ReportPaths,
     results: &[provlab_harness::ScenarioResult],
+    title: &str,
 ) -> anyhow::Result<()> {
-    if let Some(path) = junit {
+    if let Some(path) = &reports.junit {
         write_junit(path, results).context("writing the JUnit report")?;
     }
-    if let Some(path) = json {
+    if let Some(path) = &reports.json {
         if path.as_os_str() == "-" {
             let text = json_string(results).context("writing the JSON report")?;
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .context("writing the JSON report to stdout")?;
+            to_stdout(&text).context("writing the JSON report to stdout")?;
         } else {
             write_json(path, results).context("writing the JSON report")?;
         }
     }
-    if let Some(dir) = transcripts {
+    if let Some(dir) = &reports.transcripts {
         write_transcripts(dir, results).context("writing the transcripts")?;
     }
+    if let Some(path) = &reports.html {
+        write_html(path, results, title).context("writing the HTML report")?;
+    }
+    if let Some(path) = &reports.markdown {
+        if path.as_os_str() == "-" {
+            to_stdout(&markdown_report(results, title))
+                .context("writing the Markdown summary to stdout")?;
+        } else {
+            write_markdown(path, results, title).context("writing the Markdown summary")?;
+        }
+    }
     Ok(())
+}
+
+fn to_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }

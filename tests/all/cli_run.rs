@@ -249,6 +249,7 @@ fn interrupted_run(signal: nix::sys::signal::Signal, name: &str, code: i32) {
         std::fs::write(scenarios.join(format!("s{i}.toml")), text).expect("write");
     }
     let junit = dir.join("junit.xml");
+    let (html, md) = (dir.join("report.html"), dir.join("summary.md"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_provlab"))
         .args([
             "run",
@@ -259,6 +260,10 @@ fn interrupted_run(signal: nix::sys::signal::Signal, name: &str, code: i32) {
             "1",
             "--junit",
             junit.to_str().expect("utf-8"),
+            "--html",
+            html.to_str().expect("utf-8"),
+            "--markdown",
+            md.to_str().expect("utf-8"),
         ])
         .env("CI", "1")
         .stdout(std::process::Stdio::piped())
@@ -291,6 +296,108 @@ fn interrupted_run(signal: nix::sys::signal::Signal, name: &str, code: i32) {
         xml.contains(&format!("interrupted ({name}) before it finished")),
         "{xml}"
     );
+    let page = std::fs::read_to_string(&html).expect("html written on the signal");
+    assert_eq!(page.matches("<section id=").count(), 3);
+    assert!(page.contains(&format!("interrupted ({name}) before it finished")));
+    let summary = std::fs::read_to_string(&md).expect("markdown written on the signal");
+    assert!(summary.contains("**ERROR slow-"), "{summary}");
+}
+
+#[test]
+fn html_and_markdown_reports_show_every_scenario_and_the_failures() {
+    let dir = scratch("pages");
+    let file = dir.join("wrong.toml");
+    std::fs::write(&file, FAILING).expect("write scenario");
+    let (html, md) = (dir.join("out/report.html"), dir.join("out/summary.md"));
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "scenarios/12-lost-report.toml",
+        file.to_str().expect("utf-8"),
+        "--html",
+        html.to_str().expect("utf-8"),
+        "--markdown",
+        md.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&html).expect("html written");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.ends_with("</html>\n"));
+    // One diagram per scenario (each small enough to draw whole), no script, nothing
+    // fetched.
+    assert_eq!(page.matches("<svg ").count(), 3);
+    assert!(!page.contains("<script"));
+    assert!(!page.contains("src="));
+    assert_eq!(page.matches("<section id=").count(), 3);
+    assert_eq!(page.matches("<tr class=\"unmet\">").count(), 1);
+    assert!(page.contains("<td class=\"v fail\">FAIL</td>"));
+    // Scenario 12's service answer faults are highlighted in its transcript.
+    assert!(page.contains("<span class=\"fault\">"), "{page}");
+    let summary = std::fs::read_to_string(&md).expect("markdown written");
+    assert!(
+        summary.starts_with("### ❌ provlab run: 2 passed, 1 failed, 0 skipped\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!(
+            "```sh\nprovlab run {} --seed 5\n```",
+            file.display()
+        )),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_fleet_page_has_one_diagram_per_device() {
+    let dir = scratch("fleet-page");
+    let html = dir.join("fleet.html");
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--devices",
+        "20",
+        "--html",
+        html.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&html).expect("html written");
+    for n in 1..=20 {
+        assert!(
+            page.contains(&format!("<summary>dk1-{n:04} (")),
+            "no diagram of dk1-{n:04}"
+        );
+    }
+    // The owners' calls for 20 devices are more than one diagram holds: two parts.
+    assert!(page.contains("<summary>service, owners and runner · part 2 of 2 ("));
+    assert_eq!(page.matches("<svg ").count(), 22);
+}
+
+#[test]
+fn markdown_dash_writes_the_summary_to_stdout() {
+    let out = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--markdown",
+        "-",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("### ✅ provlab run: 1 passed, 0 failed, 0 skipped\n"),
+        "{text}"
+    );
+    assert!(!text.contains("PASS  happy-path-http"), "{text}");
+    assert!(stderr(&out).contains("PASS  happy-path-http"));
+    let both = provlab(&[
+        "run",
+        "scenarios/01-happy-path-http.toml",
+        "--markdown",
+        "-",
+        "--json",
+        "-",
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(stderr(&both).contains("only one of --json and --markdown"));
 }
 
 #[test]

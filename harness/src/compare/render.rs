@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::drift::{at, DriftReport, Row, Seen};
 use super::normalise::Category;
+use crate::markup::{escape, BASE_STYLE};
 
 /// Plain text: the sides, what was compared, one line per drift, the verdict.
 ///
@@ -104,7 +105,7 @@ pub fn html(report: &DriftReport) -> String {
     };
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{BASE_STYLE}{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         escape(&title),
         escape(&title)
     );
@@ -180,20 +181,5 @@ fn row_html(out: &mut String, row: &Row) {
     );
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;width:100%;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top;font-size:90%}th{background:#eee}tr.d{background:#fde2e2}.verdict.ok{color:#186a18}.verdict.drift{color:#a11}.none{color:#999}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap}";
-
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The drift page's own rules, after [`BASE_STYLE`].
+const STYLE: &str = "tr.d{background:#fde2e2}.verdict.ok{color:#186a18}.verdict.drift{color:#a11}.none{color:#999}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap}";

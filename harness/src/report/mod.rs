@@ -1,7 +1,10 @@
-//! Reports of a set of runs: JUnit XML, JSON, transcript files, and the exit status.
+//! Reports of a set of runs: JUnit XML, JSON, transcript files, the HTML page and the
+//! Markdown summary, and the exit status.
 
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod transcripts;
 
 use std::io::Write as _;
@@ -108,6 +111,17 @@ impl ExitStatus {
             ExitStatus::Fail => 1,
             ExitStatus::Usage => 2,
         }
+    }
+}
+
+/// A wall-clock duration as the reports show it: `11 ms` under ten seconds, else seconds
+/// with one decimal (`12.3 s`).
+pub fn format_wall(wall: std::time::Duration) -> String {
+    let ms = wall.as_millis();
+    if ms < 10_000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", wall.as_secs_f64())
     }
 }
 

@@ -6,7 +6,9 @@ use crate::backend::{Capabilities, Capability};
 use crate::observation::{DeviceObservation, ExchangeKind, Observation};
 use crate::scenario::{ClientEvent, Expectation};
 
-/// One part of an expectation that does not hold.
+/// One compared part of an expectation: in [`Evaluation::mismatches`] when it does not
+/// hold, in [`Evaluation::held`] when it does (the reports show both, with what was
+/// observed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
     /// The part, e.g. `"dk1 commands"`.
@@ -35,6 +37,8 @@ pub struct Unchecked {
 pub struct Evaluation {
     /// Parts that do not hold.
     pub mismatches: Vec<Mismatch>,
+    /// Parts that hold, with what was observed.
+    pub held: Vec<Mismatch>,
     /// Parts that could not be checked.
     pub unchecked: Vec<Unchecked>,
 }
@@ -59,12 +63,29 @@ struct Eval<'a> {
 
 impl Eval<'_> {
     fn mismatch(&mut self, part: &str, span: Range<usize>, expected: String, observed: String) {
-        self.out.mismatches.push(Mismatch {
+        self.compare(false, part, span, expected, observed);
+    }
+
+    /// Records a compared part: a mismatch unless it `holds`.
+    fn compare(
+        &mut self,
+        holds: bool,
+        part: &str,
+        span: Range<usize>,
+        expected: String,
+        observed: String,
+    ) {
+        let compared = Mismatch {
             what: format!("{} {part}", self.device),
             span,
             expected,
             observed,
-        });
+        };
+        if holds {
+            self.out.held.push(compared);
+        } else {
+            self.out.mismatches.push(compared);
+        }
     }
 
     /// Whether the backend can check `part`; records it as unchecked if not.
@@ -113,32 +134,34 @@ pub fn evaluate(
 
 fn service_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
     if let Some(claimed) = &x.claimed {
-        if *claimed.get() != obs.claimed {
-            e.mismatch(
-                "claimed",
-                claimed.span(),
-                claimed.get().to_string(),
-                obs.claimed.to_string(),
-            );
-        }
+        e.compare(
+            *claimed.get() == obs.claimed,
+            "claimed",
+            claimed.span(),
+            claimed.get().to_string(),
+            obs.claimed.to_string(),
+        );
     }
     if let Some(status) = &x.status {
-        if obs.status != Some(*status.get()) {
-            let observed = obs
-                .status
-                .map_or_else(|| "no status (not claimed)".to_owned(), |s| s.to_string());
-            e.mismatch("status", status.span(), status.get().to_string(), observed);
-        }
+        let observed = obs
+            .status
+            .map_or_else(|| "no status (not claimed)".to_owned(), |s| s.to_string());
+        e.compare(
+            obs.status == Some(*status.get()),
+            "status",
+            status.span(),
+            status.get().to_string(),
+            observed,
+        );
     }
     if let Some(commands) = &x.commands {
-        if commands.get() != &obs.commands {
-            e.mismatch(
-                "commands",
-                commands.span(),
-                names(commands.get()),
-                names(&obs.commands),
-            );
-        }
+        e.compare(
+            commands.get() == &obs.commands,
+            "commands",
+            commands.span(),
+            names(commands.get()),
+            names(&obs.commands),
+        );
     }
     if let Some(map) = &x.command {
         for (key, expected) in map.get() {
@@ -149,23 +172,23 @@ fn service_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
                 .checked_sub(1)
                 .and_then(|i| obs.commands.get(i))
                 .copied();
-            if observed != Some(*expected) {
-                let observed = observed.map_or_else(
-                    || {
-                        format!(
-                            "no command {position} (the device has {})",
-                            obs.commands.len()
-                        )
-                    },
-                    |s| s.to_string(),
-                );
-                e.mismatch(
-                    &format!("command {position}"),
-                    map.span(),
-                    expected.to_string(),
-                    observed,
-                );
-            }
+            let holds = observed == Some(*expected);
+            let observed = observed.map_or_else(
+                || {
+                    format!(
+                        "no command {position} (the device has {})",
+                        obs.commands.len()
+                    )
+                },
+                |s| s.to_string(),
+            );
+            e.compare(
+                holds,
+                &format!("command {position}"),
+                map.span(),
+                expected.to_string(),
+                observed,
+            );
         }
     }
 }
@@ -198,14 +221,19 @@ fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
         } else {
             seen.iter().copied().filter(|e| *e != scheduled).collect()
         };
-        if e.can("events", events.span(), Capability::EventCapture) && events.get() != &compared {
-            let (expected_at, observed_at) = first_difference(events.get(), &compared);
-            e.mismatch(
-                "events",
-                events.span(),
-                format!("{}; {expected_at}", names(events.get())),
-                format!("{}; {observed_at}", names(&compared)),
-            );
+        if e.can("events", events.span(), Capability::EventCapture) {
+            if events.get() == &compared {
+                let shown = names(&compared);
+                e.compare(true, "events", events.span(), shown.clone(), shown);
+            } else {
+                let (expected_at, observed_at) = first_difference(events.get(), &compared);
+                e.mismatch(
+                    "events",
+                    events.span(),
+                    format!("{}; {expected_at}", names(events.get())),
+                    format!("{}; {observed_at}", names(&compared)),
+                );
+            }
         }
     }
     if let Some(wanted) = &x.events_in_order {
@@ -221,6 +249,15 @@ fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
                     None => true,
                 }
             });
+            if missing.is_none() {
+                e.compare(
+                    true,
+                    "events_in_order",
+                    wanted.span(),
+                    format!("{} in this order", names(wanted.get())),
+                    names(&seen),
+                );
+            }
             if let Some((index, event)) = missing {
                 let next = seen
                     .get(matched)
@@ -246,11 +283,14 @@ fn event_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
         if e.can("events_absent", absent.span(), Capability::EventCapture) {
             let present: Vec<&ClientEvent> =
                 absent.get().iter().filter(|a| seen.contains(a)).collect();
-            if !present.is_empty() {
+            let expected = format!("none of {}", names(absent.get()));
+            if present.is_empty() {
+                e.compare(true, "events_absent", absent.span(), expected, names(&seen));
+            } else {
                 e.mismatch(
                     "events_absent",
                     absent.span(),
-                    format!("none of {}", names(absent.get())),
+                    expected,
                     format!("{} occurred in {}", names(present), names(&seen)),
                 );
             }
@@ -282,7 +322,11 @@ fn nvm_part(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
         .filter(|c| !listing.contains(c))
         .copied()
         .collect();
-    if !missing.is_empty() {
+    if missing.is_empty() {
+        if !nvm.has.is_empty() {
+            e.compare(true, "nvm has", nvm.span(), show(&nvm.has), show(listing));
+        }
+    } else {
         e.mismatch(
             "nvm has",
             nvm.span(),
@@ -296,7 +340,12 @@ fn nvm_part(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
         .filter(|c| listing.contains(c))
         .copied()
         .collect();
-    if !extra.is_empty() {
+    if extra.is_empty() {
+        if !nvm.lacks.is_empty() {
+            let expected = format!("none of {}", show(&nvm.lacks));
+            e.compare(true, "nvm lacks", nvm.span(), expected, show(listing));
+        }
+    } else {
         e.mismatch(
             "nvm lacks",
             nvm.span(),
@@ -322,15 +371,25 @@ fn record_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
         .collect();
     if let Some(expected) = records.fetches {
         let n = count(ExchangeKind::Fetch);
-        if !expected.admits(n) {
-            e.mismatch("fetches", span.clone(), expected.to_string(), n.to_string());
-        }
+        let holds = expected.admits(n);
+        e.compare(
+            holds,
+            "fetches",
+            span.clone(),
+            expected.to_string(),
+            n.to_string(),
+        );
     }
     if let Some(expected) = records.reports {
         let n = count(ExchangeKind::Report);
-        if !expected.admits(n) {
-            e.mismatch("reports", span.clone(), expected.to_string(), n.to_string());
-        }
+        let holds = expected.admits(n);
+        e.compare(
+            holds,
+            "reports",
+            span.clone(),
+            expected.to_string(),
+            n.to_string(),
+        );
     }
     for delivered in &records.delivered {
         let position = *delivered.command.get();
@@ -338,37 +397,34 @@ fn record_parts(e: &mut Eval<'_>, x: &Expectation, obs: &DeviceObservation) {
             .iter()
             .filter(|f| f.records.iter().any(|r| r.command == Some(position)))
             .count() as u32;
-        if !delivered.times.admits(n) {
-            e.mismatch(
-                &format!("command {position} deliveries"),
-                delivered.command.span(),
-                delivered.times.to_string(),
-                n.to_string(),
-            );
-        }
+        e.compare(
+            delivered.times.admits(n),
+            &format!("command {position} deliveries"),
+            delivered.command.span(),
+            delivered.times.to_string(),
+            n.to_string(),
+        );
     }
     if let Some(limit) = records.largest_batch {
         if let Some(biggest) = fetches.iter().map(|f| f.records.len()).max() {
-            if biggest as u64 > u64::from(limit) {
-                e.mismatch(
-                    "largest batch",
-                    span.clone(),
-                    format!("at most {limit} records"),
-                    format!("{biggest} records"),
-                );
-            }
+            e.compare(
+                biggest as u64 <= u64::from(limit),
+                "largest batch",
+                span.clone(),
+                format!("at most {limit} records"),
+                format!("{biggest} records"),
+            );
         }
     }
     if let Some(limit) = records.largest_body {
         if let Some(biggest) = fetches.iter().map(|f| f.body_len).max() {
-            if biggest as u64 > u64::from(limit) {
-                e.mismatch(
-                    "largest body",
-                    span,
-                    format!("at most {limit} bytes"),
-                    format!("{biggest} bytes"),
-                );
-            }
+            e.compare(
+                biggest as u64 <= u64::from(limit),
+                "largest body",
+                span,
+                format!("at most {limit} bytes"),
+                format!("{biggest} bytes"),
+            );
         }
     }
 }

@@ -22,7 +22,7 @@ use std::time::Instant;
 pub use check::{evaluate, Evaluation, Mismatch, Unchecked};
 pub use describe::describe;
 pub use result::{
-    replay_command, replay_command_of, NotRun, Outcome, ScenarioResult, Skip, Unmet, NOT_RUN,
+    replay_command, replay_command_of, Check, NotRun, Outcome, ScenarioResult, Skip, Unmet, NOT_RUN,
 };
 
 use crate::backend::{
@@ -107,6 +107,7 @@ impl<F: BackendFactory> Runner<F> {
             transcript: Transcript::new(),
             replay: None,
             properties: Vec::new(),
+            checks: Vec::new(),
         };
         let mut backend = match self.factory.create() {
             Ok(backend) => backend,
@@ -152,6 +153,7 @@ pub fn run_with(
         over_budget: std::cell::Cell::new(false),
         skipped: Vec::new(),
         unmet: Vec::new(),
+        checks: Vec::new(),
         notes: Vec::new(),
         skipped_faults: Vec::new(),
     };
@@ -169,6 +171,7 @@ pub fn run_with(
         transcript,
         replay: None,
         properties: Vec::new(),
+        checks: run.checks,
     }
 }
 
@@ -189,6 +192,8 @@ struct Run<'a> {
     over_budget: std::cell::Cell<bool>,
     skipped: Vec<Skip>,
     unmet: Vec<Unmet>,
+    /// Every compared expectation part, held or not.
+    checks: Vec<Check>,
     notes: Vec<Note>,
     /// Names of optional faults left out.
     skipped_faults: Vec<String>,
@@ -394,7 +399,16 @@ impl Run<'_> {
         let location = self.loaded.locate(&step.span());
         match outcome {
             StepOutcome::Done => {
-                if let Some(status) = expect_status.filter(|s| *s >= 300) {
+                if let Some(status) = expect_status.filter(|s| *s < 300) {
+                    self.held(Unmet {
+                        location,
+                        context: context.to_owned(),
+                        what: "service answer".to_owned(),
+                        expected: format!("status {status}"),
+                        observed: "the action was accepted (2xx)".to_owned(),
+                        at_ms,
+                    });
+                } else if let Some(status) = expect_status.filter(|s| *s >= 300) {
                     self.fail(Unmet {
                         location,
                         context: context.to_owned(),
@@ -406,7 +420,16 @@ impl Run<'_> {
                 }
             }
             StepOutcome::Refused { status, message } => {
-                if expect_status != Some(status) {
+                if expect_status == Some(status) {
+                    self.held(Unmet {
+                        location,
+                        context: context.to_owned(),
+                        what: "service answer".to_owned(),
+                        expected: format!("refusal with status {status}"),
+                        observed: format!("status {status}: {message}"),
+                        at_ms,
+                    });
+                } else {
                     let expected = expect_status
                         .map_or_else(|| "a 2xx answer".to_owned(), |s| format!("status {s}"));
                     self.fail(Unmet {
@@ -485,6 +508,16 @@ impl Run<'_> {
     ) -> Result<(), BackendError> {
         let observation = self.backend.observe_device(device)?;
         let evaluation = evaluate(expectation.get(), device, &observation, &self.caps);
+        for part in evaluation.held {
+            self.held(Unmet {
+                location: self.loaded.locate(&part.span),
+                context: context.to_owned(),
+                what: part.what,
+                expected: part.expected,
+                observed: part.observed,
+                at_ms: observation.now_ms,
+            });
+        }
         for part in evaluation.unchecked {
             let location = self.loaded.locate(&part.span);
             self.skip(location, format!("{context}: {}", part.what), part.reason);
@@ -530,20 +563,32 @@ impl Run<'_> {
 
     /// Turns an evaluation into unmet and skipped entries.
     fn report(&mut self, context: &str, block: Range<usize>, evaluation: Evaluation, at_ms: u64) {
-        for mismatch in evaluation.mismatches {
-            let span = if mismatch.span == (0..0) {
+        // Unmet parts in the order checked; every part's check in file order.
+        let first_check = self.checks.len();
+        let parts = (evaluation.mismatches.into_iter().map(|m| (false, m)))
+            .chain(evaluation.held.into_iter().map(|m| (true, m)));
+        for (holds, part) in parts {
+            let span = if part.span == (0..0) {
                 block.clone()
             } else {
-                mismatch.span
+                part.span
             };
-            self.fail(Unmet {
+            let unmet = Unmet {
                 location: self.loaded.locate(&span),
                 context: context.to_owned(),
-                what: mismatch.what,
-                expected: mismatch.expected,
-                observed: mismatch.observed,
+                what: part.what,
+                expected: part.expected,
+                observed: part.observed,
                 at_ms,
-            });
+            };
+            if holds {
+                self.held(unmet);
+            } else {
+                self.fail(unmet);
+            }
+        }
+        if let Some(added) = self.checks.get_mut(first_check..) {
+            added.sort_by_key(|c| (c.location.line, c.location.column));
         }
         for part in evaluation.unchecked {
             let location = self.loaded.locate(&part.span);
@@ -552,7 +597,13 @@ impl Run<'_> {
     }
 
     fn fail(&mut self, unmet: Unmet) {
+        self.checks.push(Check::of(false, &unmet));
         self.unmet.push(unmet);
+    }
+
+    /// Records a part that held (the same fields as an unmet one).
+    fn held(&mut self, part: Unmet) {
+        self.checks.push(Check::of(true, &part));
     }
 
     fn skip(&mut self, location: crate::loader::Location, what: String, reason: String) {

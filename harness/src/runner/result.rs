@@ -40,6 +40,41 @@ impl fmt::Display for Unmet {
     }
 }
 
+/// One checked part of an expectation (or owner action's status), held or not, with what
+/// was observed: the HTML report lists them all, passing ones too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Whether it held.
+    pub holds: bool,
+    /// Where the part is written.
+    pub location: Location,
+    /// Which step or expectation block: `"step 3 (wait_until)"`, `"[[expect]] #1"`.
+    pub context: String,
+    /// The part: `"dk1 commands"`.
+    pub what: String,
+    /// What the scenario expects.
+    pub expected: String,
+    /// What the backend showed.
+    pub observed: String,
+    /// When it was checked, in milliseconds.
+    pub at_ms: u64,
+}
+
+impl Check {
+    /// The check of `part` (an unmet part, or one in the same shape that held).
+    pub fn of(holds: bool, part: &Unmet) -> Self {
+        Self {
+            holds,
+            location: part.location.clone(),
+            context: part.context.clone(),
+            what: part.what.clone(),
+            expected: part.expected.clone(),
+            observed: part.observed.clone(),
+            at_ms: part.at_ms,
+        }
+    }
+}
+
 /// A step, fault or expectation part the backend did not honour.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skip {
@@ -116,6 +151,11 @@ pub struct ScenarioResult {
     /// paths of its console captures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<(String, String)>,
+    /// Every checked expectation part in the order checked, held or not (the HTML report's
+    /// expectation tables; the unmet ones are also in [`Outcome::Failed`]). Not in the JSON
+    /// report, which keeps its format.
+    #[serde(skip)]
+    pub checks: Vec<Check>,
 }
 
 /// The property that marks a result of a scenario that did not run (its value is
@@ -191,6 +231,7 @@ impl ScenarioResult {
             transcript: Transcript::new(),
             replay: None,
             properties: vec![(NOT_RUN.to_owned(), why.kind().to_owned())],
+            checks: Vec::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Transcripts: the ordered messages of a run across lanes (owner, service, link, and each
 //! device's client, application, modem and power supply), with virtual timestamps and
-//! decoded records, rendered as text or as a Mermaid `sequenceDiagram`.
+//! decoded records, rendered as text, as a Mermaid `sequenceDiagram`, or as SVG sequence
+//! diagrams (split per device and attempt when large).
 //!
 //! This is the one transcript model: the simulation's world records these entries as it
 //! runs, the HIL backend builds them from the boards' consoles, and both render the same
@@ -8,7 +9,12 @@
 //! comparisons never guess it from the text.
 
 mod mermaid;
+mod split;
+mod svg;
 mod text;
+
+pub use split::{MAX_DEVICES_TOGETHER, MAX_ROWS};
+pub use svg::Diagram;
 
 use std::fmt;
 
@@ -130,6 +136,12 @@ impl Entry {
         self
     }
 
+    /// The entry's line in the text form, without its time: lanes and text, e.g.
+    /// `dk1.client -> service  GET /v1/provisioning/commands` or `dk1.client  event START`.
+    pub fn headline(&self) -> String {
+        text::headline(self)
+    }
+
     /// Whether the entry stays on one lane.
     pub fn is_local(&self) -> bool {
         self.from == self.to
@@ -162,6 +174,14 @@ impl Transcript {
     /// A Mermaid `sequenceDiagram`.
     pub fn to_mermaid(&self) -> String {
         mermaid::render(self)
+    }
+
+    /// SVG sequence diagrams of the transcript: one while it is small (at most
+    /// [`MAX_DEVICES_TOGETHER`] devices and [`MAX_ROWS`] entries), else one per device plus
+    /// one of the service side, a device's cut between attempts when it has more than
+    /// [`MAX_ROWS`] entries. Each is at most [`MAX_ROWS`] rows.
+    pub fn to_svg_diagrams(&self) -> Vec<Diagram> {
+        svg::diagrams(self)
     }
 
     /// The lanes that take part, in diagram order: owners, the service, the link, then each

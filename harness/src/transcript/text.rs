@@ -52,7 +52,7 @@ fn written_on(lane: &Lane) -> (Lane, &'static str) {
     }
 }
 
-fn headline(entry: &Entry) -> String {
+pub(super) fn headline(entry: &Entry) -> String {
     if entry.from == Lane::Runner {
         return format!("== {}", entry.text);
     }

@@ -21,7 +21,7 @@ use provlab_hil::decode::Era;
 use provlab_sim::backend::{NetMode, SimBackendFactory, SimOptions};
 
 use super::inventory::load;
-use crate::cli::run::session::{self, ReportPaths, Session};
+use crate::cli::run::session::{self, PageArgs, ReportPaths, Session};
 use crate::cli::run::{job_infos, load_error_results, load_scenarios, pool, print, Job};
 
 /// Arguments of `provlab hil run`.
@@ -66,6 +66,8 @@ pub struct HilRunArgs {
     /// Writes `<name>.txt`, `<name>.mmd` and `<name>.json` transcripts into DIR.
     #[arg(long, value_name = "DIR")]
     transcripts: Option<PathBuf>,
+    #[command(flatten)]
+    pages: PageArgs,
     /// The directory tree `@file:` references may read from (default: each scenario
     /// file's own directory and below).
     #[arg(long, value_name = "DIR")]
@@ -103,8 +105,14 @@ pub fn run(args: HilRunArgs) -> anyhow::Result<ExitCode> {
         junit: args.junit.clone(),
         json: args.json.clone(),
         transcripts: args.transcripts.clone(),
+        html: args.pages.html.clone(),
+        markdown: args.pages.markdown.clone(),
     };
-    if reports.json_on_stdout() {
+    if let Some(message) = reports.usage_error() {
+        eprintln!("{message}");
+        return Ok(ExitCode::from(2));
+    }
+    if reports.stdout_taken() {
         print::to_stderr();
     }
     let loaded = match load_scenarios(

@@ -17,29 +17,59 @@ use provlab_harness::{NotRun, Outcome, ScenarioResult};
 
 use super::{print, write_report_files};
 
-/// The report files asked for (`--junit`, `--json`, `--transcripts`).
+/// The reports for people, shared by `provlab run` and `provlab hil run`: `--html` and
+/// `--markdown`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct PageArgs {
+    /// Writes one self-contained HTML page to FILE: a summary table, and per scenario its
+    /// expectations with observed values, sequence diagrams (inline SVG, per device and
+    /// attempt when large) and transcript with faults highlighted. Works offline.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Writes a Markdown summary (a table, the failures with their replay commands) to FILE,
+    /// for a CI job summary or a pull-request comment (`-`: to stdout; the human lines then
+    /// go to stderr).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) markdown: Option<PathBuf>,
+}
+
+/// The report files asked for (`--junit`, `--json`, `--transcripts`, `--html`,
+/// `--markdown`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ReportPaths {
     pub(crate) junit: Option<PathBuf>,
     pub(crate) json: Option<PathBuf>,
     pub(crate) transcripts: Option<PathBuf>,
+    pub(crate) html: Option<PathBuf>,
+    pub(crate) markdown: Option<PathBuf>,
+}
+
+/// Whether `path` is `-` (stdout).
+fn is_stdout(path: Option<&std::path::Path>) -> bool {
+    path.is_some_and(|p| p.as_os_str() == "-")
 }
 
 impl ReportPaths {
-    /// Whether the JSON report goes to stdout (`--json -`): the human lines then go to
-    /// stderr.
-    pub(crate) fn json_on_stdout(&self) -> bool {
-        self.json.as_deref().is_some_and(|p| p.as_os_str() == "-")
+    /// Whether a report goes to stdout (`--json -` or `--markdown -`): the human lines then
+    /// go to stderr.
+    pub(crate) fn stdout_taken(&self) -> bool {
+        is_stdout(self.json.as_deref()) || is_stdout(self.markdown.as_deref())
     }
 
-    /// Writes every report asked for.
-    pub(crate) fn write(&self, results: &[ScenarioResult]) -> anyhow::Result<()> {
-        write_report_files(
-            self.junit.as_deref(),
-            self.json.as_deref(),
-            self.transcripts.as_deref(),
-            results,
-        )
+    /// A usage error: two reports asked for on stdout, or the HTML page there.
+    pub(crate) fn usage_error(&self) -> Option<&'static str> {
+        if is_stdout(self.json.as_deref()) && is_stdout(self.markdown.as_deref()) {
+            return Some("error: only one of --json and --markdown can be `-` (stdout)");
+        }
+        if is_stdout(self.html.as_deref()) {
+            return Some("error: --html needs a file (the page is not written to stdout)");
+        }
+        None
+    }
+
+    /// Writes every report asked for; `title` heads the HTML and Markdown ones.
+    pub(crate) fn write(&self, results: &[ScenarioResult], title: &str) -> anyhow::Result<()> {
+        write_report_files(self, results, title)
     }
 }
 
@@ -176,7 +206,7 @@ impl Session {
             self.write_interrupted(&mut slots);
         }
         slots.finished = true;
-        self.reports.write(results)?;
+        self.reports.write(results, &self.command)?;
         print::summary(results);
         let status = ExitStatus::of(results);
         Ok(ExitCode::from(u8::try_from(status.code()).unwrap_or(1)))
@@ -229,7 +259,7 @@ impl Session {
             jobs.len()
         ));
         let results = self.all_results(jobs);
-        if let Err(e) = self.reports.write(&results) {
+        if let Err(e) = self.reports.write(&results, &self.command) {
             eprintln!("error: {e:#}");
         }
         print::summary(&results);
