@@ -19,6 +19,10 @@ const STANDALONE: &[(&str, &str)] = &[
         "insta names its snapshots after the module path",
     ),
     (
+        "harness/tests/report_pages.rs",
+        "insta names its snapshots after the module path",
+    ),
+    (
         "server/tests/container.rs",
         "CI's container step builds and runs it alone",
     ),
