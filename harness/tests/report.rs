@@ -2,7 +2,6 @@
 #![allow(clippy::unwrap_used)]
 
 #[path = "all/support/mod.rs"]
-#[path = "all/support/mod.rs"]
 mod support;
 
 use provlab_harness::scenario::FaultClass;

@@ -2,6 +2,7 @@
 //! summary (snapshots of small runs, escaping, splitting of large runs).
 #![allow(clippy::unwrap_used)]
 
+#[path = "all/support/mod.rs"]
 mod support;
 
 use std::path::Path;

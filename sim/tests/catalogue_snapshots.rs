@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 #[path = "all/backend_support/mod.rs"]
-#[path = "all/backend_support/mod.rs"]
 mod backend_support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
