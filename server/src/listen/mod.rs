@@ -1,7 +1,7 @@
 //! Flood protection shared by the TCP listeners (REST and device HTTPS): how many
 //! descriptors the process may use ([`fds`]), which connections a listener holds and which
 //! one gives way when it is full ([`table`]), and an accept that survives running out of
-//! descriptors ([`accept`]).
+//! descriptors ([`mod@accept`]).
 //!
 //! The scheme, and why a legitimate client still gets in during a flood:
 //!
