@@ -15,6 +15,8 @@
 //!   /v1/provisioning/response`) and CoAP over DTLS 1.2 (`p/auth-jwt`, `p/cmd`, `p/rsp`),
 //!   the lab PKI, and forced answers for fault injection.
 //! * [`serve`]: `provlab serve`: the store, the app, and the listeners of one process.
+//! * [`listen`]: flood protection of the TCP listeners: the descriptor budget, connection
+//!   caps with eviction of the oldest pending connection, an accept that never gives up.
 //!
 //! The semantics are those of `docs/spec/service.md`; where it is silent the module docs say
 //! what we decided.
@@ -37,6 +39,7 @@ pub mod api_client;
 pub mod app;
 pub mod device;
 pub mod entropy;
+pub mod listen;
 pub use provlab_domain as domain;
 pub mod rest;
 pub mod serve;

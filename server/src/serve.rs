@@ -17,11 +17,13 @@ use tokio::sync::watch;
 use crate::app::{App, AppError, Clock, ScaledClock, SystemClock};
 use crate::device::coap::dtls::DtlsConfig;
 use crate::device::coap::{self, CoapError};
-use crate::device::https::{self, HttpsError};
+use crate::device::https::{self, HttpsError, HttpsLimits};
 use crate::device::pki::{LabPki, PkiError};
 use crate::domain::members::{KeyHash, Role};
 use crate::domain::registry::FactoryRegistry;
 use crate::domain::ServiceConfig;
+use crate::listen::FdBudget;
+use crate::rest::listener::RestLimits;
 use crate::store::{Store, StoreError};
 
 /// Default REST address (loopback).
@@ -65,6 +67,12 @@ pub struct ServeConfig {
     /// Offline recovery of a locked-out team: the first owner's keys are revoked and
     /// `owner_key` (or a generated key) becomes their only key, logged as a warning.
     pub reset_owner_key: bool,
+    /// The REST listener's flood limits; `None`: the default time limits and a connection
+    /// cap derived from the open-file limit ([`FdBudget`]).
+    pub rest_limits: Option<RestLimits>,
+    /// The device HTTPS listener's flood limits; `None`: the default time limits and a
+    /// connection cap derived from the open-file limit ([`FdBudget`]).
+    pub https_limits: Option<HttpsLimits>,
 }
 
 impl Default for ServeConfig {
@@ -86,6 +94,8 @@ impl Default for ServeConfig {
             owner_key_out: None,
             clock_speed: 1,
             reset_owner_key: false,
+            rest_limits: None,
+            https_limits: None,
         }
     }
 }
@@ -177,8 +187,8 @@ pub struct Bound {
 /// A started server: listeners bound, not yet serving.
 pub struct Server {
     app: Arc<App>,
-    rest: TcpListener,
-    https: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
+    rest: (TcpListener, RestLimits),
+    https: Option<(TcpListener, Arc<rustls::ServerConfig>, HttpsLimits)>,
     coap: Option<(UdpSocket, DtlsConfig)>,
     bound: Bound,
 }
@@ -328,6 +338,14 @@ impl Server {
             Arc::new(SystemClock)
         };
         let app = Arc::new(App::new(service_config, store, clock)?);
+        // Before any listener: the caps below come from the (raised) open-file limit.
+        let budget = FdBudget::raise();
+        let rest_limits = config
+            .rest_limits
+            .unwrap_or_else(|| RestLimits::for_budget(&budget));
+        let https_limits = config
+            .https_limits
+            .unwrap_or_else(|| HttpsLimits::with_table(budget.https()));
         let rest = bind_tcp("REST", config.rest).await?;
         let rest_addr = rest.local_addr().map_err(|source| ServeError::Bind {
             what: "REST",
@@ -350,7 +368,7 @@ impl Server {
                 addr,
                 source,
             })?);
-            https = Some((listener, pki.rustls_server_config()?));
+            https = Some((listener, pki.rustls_server_config()?, https_limits));
         }
         let mut coap = None;
         let mut coap_addr = None;
@@ -379,7 +397,7 @@ impl Server {
         let owner_key_file = generated_owner_key.as_ref().map(|_| key_out);
         Ok(Server {
             app,
-            rest,
+            rest: (rest, rest_limits),
             https,
             coap,
             bound: Bound {
@@ -422,12 +440,14 @@ impl Server {
             &'static str,
             tokio::task::JoinHandle<Result<(), ServeError>>,
         )> = Vec::new();
-        if let Some((listener, tls)) = self.https {
+        if let Some((listener, tls, limits)) = self.https {
             let app = self.app.clone();
             let down = stopped(stop_rx.clone());
             tasks.push((
                 "HTTPS",
-                tokio::spawn(async move { Ok(https::serve(app, listener, tls, down).await?) }),
+                tokio::spawn(async move {
+                    Ok(https::serve_with(app, listener, tls, limits, down).await?)
+                }),
             ));
         }
         if let Some((socket, dtls)) = self.coap {
@@ -439,22 +459,10 @@ impl Server {
             ));
         }
         let router = crate::rest::router(self.app.clone());
-        let rest_addr = self.bound.rest;
-        let rest_result = axum::serve(self.rest, router)
-            .with_graceful_shutdown(stopped(stop_rx.clone()))
-            .await
-            .map_err(|source| ServeError::Bind {
-                what: "REST",
-                addr: rest_addr,
-                source,
-            });
-        let mut first_error = rest_result.err();
-        if first_error.is_some() {
-            // The REST listener died without a shutdown: stop the others too.
-            for (_, task) in &tasks {
-                task.abort();
-            }
-        }
+        let (rest, rest_limits) = self.rest;
+        // The REST listener never fails: accept errors are retried (see `crate::listen`).
+        crate::rest::listener::serve(router, rest, rest_limits, stopped(stop_rx.clone())).await;
+        let mut first_error = None;
         for (what, task) in tasks {
             let result = match task.await {
                 Ok(result) => result,

@@ -6,7 +6,8 @@
 //! what is wrong (see [`extract`]); lists are paginated ([`pagination`]); bodies are limited
 //! to [`MAX_BODY_BYTES`]. The OpenAPI document is generated from the code ([`openapi`]) and
 //! served at `/v1/openapi.json`; `/v1/health` is the unauthenticated liveness probe
-//! ([`health`]).
+//! ([`health`]). [`listener`] serves the router over HTTP/1.1 with time limits and a
+//! connection cap, so that idle or stalled connections cannot exhaust the process.
 //!
 //! Handlers never hold the app's lock across an `.await`: each calls [`crate::app::App`]'s
 //! `mutate`/`try_read` once with a short closure.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod health;
+pub mod listener;
 pub mod openapi;
 pub mod pagination;
 

@@ -7,40 +7,12 @@ use crate::device_common;
 
 use std::time::Duration;
 
-use device_common::{dtls_connect, foreign_root, STEP};
+use device_common::{client_hello, dtls_connect, foreign_root, STEP};
 use provlab_server::device::coap::dtls::webrtc::WebrtcDtls;
 use provlab_server::device::coap::dtls::{DtlsConfig, DtlsEngine, DtlsListener};
 use provlab_server::device::pki::LabPki;
 use tokio::net::UdpSocket;
 use webrtc_dtls::cipher_suite::CipherSuiteId;
-
-/// A minimal DTLS 1.2 ClientHello offering AES-128-CCM-8 on P-256, as one datagram.
-fn client_hello() -> Vec<u8> {
-    let mut body = vec![0xFE, 0xFD]; // client_version DTLS 1.2
-    body.extend_from_slice(&[7u8; 32]); // random
-    body.push(0); // session_id
-    body.push(0); // cookie
-    body.extend_from_slice(&[0, 2, 0xC0, 0xAE]); // cipher_suites
-    body.extend_from_slice(&[1, 0]); // compression_methods: null
-    let extensions = [
-        0x00, 0x0A, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17, // supported_groups: secp256r1
-        0x00, 0x0B, 0x00, 0x02, 0x01, 0x00, // ec_point_formats: uncompressed
-        0x00, 0x0D, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03, // signature_algorithms: ecdsa_sha256
-    ];
-    body.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
-    body.extend_from_slice(&extensions);
-    let len = body.len() as u32;
-    let mut handshake = vec![1]; // client_hello
-    handshake.extend_from_slice(&len.to_be_bytes()[1..]);
-    handshake.extend_from_slice(&[0, 0]); // message_seq
-    handshake.extend_from_slice(&[0, 0, 0]); // fragment_offset
-    handshake.extend_from_slice(&len.to_be_bytes()[1..]); // fragment_length
-    handshake.extend_from_slice(&body);
-    let mut record = vec![22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0];
-    record.extend_from_slice(&(handshake.len() as u16).to_be_bytes());
-    record.extend_from_slice(&handshake);
-    record
-}
 
 struct Engine {
     listener: DtlsListener,

@@ -18,6 +18,7 @@ mod domain_replay;
 mod domain_rules;
 mod domain_status;
 mod durability;
+mod floods;
 mod rest_bad_input;
 mod rest_claim_and_provision;
 mod rest_client;

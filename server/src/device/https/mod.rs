@@ -2,8 +2,10 @@
 //!
 //! The device opens one TLS connection per request and sends `Connection: close`; the
 //! server does not keep connections alive either. Every step has a time limit, and the
-//! number of connections served at once is bounded, so a stalled or hostile client cannot
-//! hold the endpoint.
+//! connections held at once are bounded ([`HttpsLimits`]), so a stalled or hostile client
+//! cannot hold the endpoint: a connection is *pending* (evictable, see
+//! [`crate::listen`]) until its request headers are in, so half-open TLS connections give
+//! way to a device that completes its handshake.
 
 pub mod handler;
 
@@ -19,7 +21,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
@@ -27,17 +28,56 @@ use self::handler::{Method, Request, Response, MAX_BODY};
 use crate::app::App;
 use crate::device::core::Route;
 use crate::device::forced::ForcedReply;
+use crate::listen::{self, Admission, ConnTable, Marker, TableLimits};
 
-/// Connections served at once; further ones are closed at once.
+/// Default connections held at once (lowered when the open-file limit is low, see
+/// [`crate::listen::fds`]).
 pub const MAX_CONNECTIONS: usize = 256;
-/// Time for the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
-/// Time for the request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(20);
-/// Time for a whole connection.
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time a new connection has to send its first bytes (the ClientHello).
+pub const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Default time for the TLS handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time for the request headers, after the handshake.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time for a whole connection (also what ends a forced `silence`).
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Time in-flight connections get to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The HTTPS endpoint's flood limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpsLimits {
+    /// Connections held, pending and per address (see [`crate::listen`]).
+    pub table: TableLimits,
+    /// Time a new connection has to send its first bytes.
+    pub first_byte_timeout: Duration,
+    /// Time for the TLS handshake.
+    pub handshake_timeout: Duration,
+    /// Time for the request headers after the handshake.
+    pub header_timeout: Duration,
+    /// Time for a whole connection.
+    pub connection_timeout: Duration,
+}
+
+impl HttpsLimits {
+    /// The default time limits with the connection limits `table`.
+    pub fn with_table(table: TableLimits) -> Self {
+        Self {
+            table,
+            first_byte_timeout: FIRST_BYTE_TIMEOUT,
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+            header_timeout: HEADER_TIMEOUT,
+            connection_timeout: CONNECTION_TIMEOUT,
+        }
+    }
+}
+
+impl Default for HttpsLimits {
+    /// [`MAX_CONNECTIONS`] and the default time limits.
+    fn default() -> Self {
+        Self::with_table(TableLimits::for_cap(MAX_CONNECTIONS))
+    }
+}
 
 /// Why the HTTPS endpoint stopped.
 #[derive(Debug, thiserror::Error)]
@@ -47,46 +87,58 @@ pub enum HttpsError {
     Listener(#[from] std::io::Error),
 }
 
-/// Serves the device routes over HTTPS on `listener` until `shutdown` completes; then stops
-/// accepting and gives in-flight requests a few seconds to finish.
+/// Serves the device routes over HTTPS on `listener` with the default limits until
+/// `shutdown` completes; then stops accepting and gives in-flight requests a few seconds to
+/// finish.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), HttpsError> {
+    serve_with(app, listener, tls, HttpsLimits::default(), shutdown).await
+}
+
+/// [`serve`] with the given limits.
+pub async fn serve_with(
+    app: Arc<App>,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    limits: HttpsLimits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), HttpsError> {
     let local = listener.local_addr()?;
-    tracing::info!(%local, "HTTPS device endpoint listening");
+    tracing::info!(%local, ?limits, "HTTPS device endpoint listening");
     let acceptor = TlsAcceptor::from(tls);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let table = ConnTable::new(limits.table);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => {
-                let (tcp, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // Out of descriptors and the like: wait a little, keep serving.
-                        tracing::warn!(error = %e, "accepting a TCP connection failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+            (tcp, peer) = listen::accept(&listener, "HTTPS") => {
+                let mut ticket = match table.admit(peer.ip()) {
+                    Admission::Admitted(ticket) => ticket,
+                    Admission::Full => {
+                        tracing::warn!(%peer, limit = limits.table.max_connections, "every HTTPS connection is busy; closing this one");
                         continue;
                     }
-                };
-                let Ok(slot) = slots.clone().try_acquire_owned() else {
-                    tracing::warn!(%peer, "too many HTTPS connections; closing this one");
-                    continue;
                 };
                 let app = app.clone();
                 let acceptor = acceptor.clone();
                 connections.spawn(async move {
-                    let _slot = slot;
-                    if tokio::time::timeout(CONNECTION_TIMEOUT, connection(app, acceptor, tcp, peer))
-                        .await
-                        .is_err()
-                    {
-                        tracing::info!(%peer, "HTTPS connection timed out");
+                    let marker = ticket.marker();
+                    let served = tokio::time::timeout(
+                        limits.connection_timeout,
+                        connection(app, acceptor, tcp, peer, marker, limits),
+                    );
+                    tokio::select! {
+                        done = served => if done.is_err() {
+                            tracing::info!(%peer, "HTTPS connection timed out");
+                        },
+                        () = ticket.evicted() => {
+                            tracing::debug!(%peer, "pending HTTPS connection evicted for a newer one");
+                        }
                     }
                 });
             }
@@ -97,18 +149,31 @@ pub async fn serve(
     if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
         connections.shutdown().await;
     }
-    tracing::info!("HTTPS device endpoint stopped");
+    let (evicted, refused) = table.turned_away();
+    tracing::info!(evicted, refused, "HTTPS device endpoint stopped");
     Ok(())
 }
 
-/// One connection: TLS handshake, then HTTP/1.1 without keep-alive.
+/// One connection: first bytes, TLS handshake, then HTTP/1.1 without keep-alive. The
+/// connection stays pending until its request headers are in.
 async fn connection(
     app: Arc<App>,
     acceptor: TlsAcceptor,
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
+    marker: Marker,
+    limits: HttpsLimits,
 ) {
-    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(limits.first_byte_timeout, tcp.peek(&mut first)).await {
+        Ok(Ok(n)) if n > 0 => {}
+        Ok(_) => return,
+        Err(_) => {
+            tracing::debug!(%peer, "HTTPS connection sent nothing; closed");
+            return;
+        }
+    }
+    let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
             tracing::info!(%peer, error = %e, "TLS handshake failed");
@@ -121,12 +186,13 @@ async fn connection(
     };
     let service = service_fn(move |request| {
         let app = app.clone();
+        marker.set_pending(false);
         async move { respond(&app, peer, request).await }
     });
     let served = http1::Builder::new()
         .keep_alive(false)
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(limits.header_timeout)
         .serve_connection(TokioIo::new(tls), service)
         .await;
     if let Err(e) = served {

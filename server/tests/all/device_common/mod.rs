@@ -286,6 +286,34 @@ pub fn http_post(body: &[u8], content_type: &str, jwt: &str) -> Vec<u8> {
 
 // ---------------------------------------------------------------- CoAP over DTLS
 
+/// A minimal DTLS 1.2 ClientHello offering AES-128-CCM-8 on P-256, as one datagram.
+pub fn client_hello() -> Vec<u8> {
+    let mut body = vec![0xFE, 0xFD]; // client_version DTLS 1.2
+    body.extend_from_slice(&[7u8; 32]); // random
+    body.push(0); // session_id
+    body.push(0); // cookie
+    body.extend_from_slice(&[0, 2, 0xC0, 0xAE]); // cipher_suites
+    body.extend_from_slice(&[1, 0]); // compression_methods: null
+    let extensions = [
+        0x00, 0x0A, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17, // supported_groups: secp256r1
+        0x00, 0x0B, 0x00, 0x02, 0x01, 0x00, // ec_point_formats: uncompressed
+        0x00, 0x0D, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03, // signature_algorithms: ecdsa_sha256
+    ];
+    body.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
+    body.extend_from_slice(&extensions);
+    let len = body.len() as u32;
+    let mut handshake = vec![1]; // client_hello
+    handshake.extend_from_slice(&len.to_be_bytes()[1..]);
+    handshake.extend_from_slice(&[0, 0]); // message_seq
+    handshake.extend_from_slice(&[0, 0, 0]); // fragment_offset
+    handshake.extend_from_slice(&len.to_be_bytes()[1..]); // fragment_length
+    handshake.extend_from_slice(&body);
+    let mut record = vec![22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0];
+    record.extend_from_slice(&(handshake.len() as u16).to_be_bytes());
+    record.extend_from_slice(&handshake);
+    record
+}
+
 /// A DTLS client session to `addr`, trusting `root`, offering `suites`.
 pub async fn dtls_connect(
     addr: SocketAddr,

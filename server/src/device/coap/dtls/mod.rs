@@ -9,11 +9,13 @@
 //! The engine in use is [`webrtc::WebrtcDtls`] (`webrtc-dtls` 0.12): pure Rust on tokio,
 //! and it has `TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8`, the suite CoAP mandates (RFC 7252
 //! §9.1.3.3) and the one real nRF91 boards need. Its sessions are demultiplexed from the one
-//! socket by peer address ([`mux`]). It does not negotiate DTLS connection IDs; the SDK's
+//! socket by peer address ([`mux`]), and a burst of ClientHellos cannot fill the peer
+//! table ([`peers`]). It does not negotiate DTLS connection IDs; the SDK's
 //! client only marks them supported (`TLS_DTLS_CID_SUPPORTED`), so sessions simply run
 //! without one.
 
 pub mod mux;
+pub mod peers;
 pub mod webrtc;
 
 use std::fmt;
@@ -30,6 +32,15 @@ use crate::device::pki::LabPki;
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default number of peers (handshaking or in session) served at once.
 pub const MAX_PEERS: usize = 256;
+/// Default number of peers whose handshake is not done yet.
+pub const MAX_HANDSHAKES: usize = 128;
+/// Default number of peers that have not answered the HelloVerifyRequest yet.
+pub const MAX_UNVERIFIED: usize = 64;
+/// Default number of unverified peers from one IP address.
+pub const MAX_UNVERIFIED_PER_IP: usize = 16;
+/// Default time a peer has to answer the HelloVerifyRequest (the engine resends it after
+/// 1 s, so one lost datagram is survived).
+pub const UNVERIFIED_TIMEOUT: Duration = Duration::from_secs(4);
 /// Default largest datagram the handshake produces (handshake messages are fragmented to
 /// fit). 1200 bytes passes any IPv6 path; application data is never larger than one CoAP
 /// block plus headers.
@@ -103,8 +114,16 @@ pub struct DtlsConfig {
     pub private_key_pkcs8: Vec<u8>,
     /// How long a handshake may take.
     pub handshake_timeout: Duration,
-    /// Most peers served at once; ClientHellos beyond are dropped.
+    /// Most peers served at once (see [`peers`] for who gives way).
     pub max_peers: usize,
+    /// Most peers whose handshake is not done yet.
+    pub max_handshakes: usize,
+    /// Most peers that have not answered the HelloVerifyRequest yet.
+    pub max_unverified: usize,
+    /// Most unverified peers from one IP address.
+    pub max_unverified_per_ip: usize,
+    /// Time a peer has to answer the HelloVerifyRequest.
+    pub unverified_timeout: Duration,
     /// Largest handshake datagram.
     pub mtu: usize,
 }
@@ -117,6 +136,10 @@ impl DtlsConfig {
             private_key_pkcs8: pki.server_key_pkcs8_der().to_vec(),
             handshake_timeout: HANDSHAKE_TIMEOUT,
             max_peers: MAX_PEERS,
+            max_handshakes: MAX_HANDSHAKES,
+            max_unverified: MAX_UNVERIFIED,
+            max_unverified_per_ip: MAX_UNVERIFIED_PER_IP,
+            unverified_timeout: UNVERIFIED_TIMEOUT,
             mtu: MTU,
         }
     }
@@ -128,6 +151,10 @@ impl fmt::Debug for DtlsConfig {
             .field("certificates", &self.certificate_chain.len())
             .field("handshake_timeout", &self.handshake_timeout)
             .field("max_peers", &self.max_peers)
+            .field("max_handshakes", &self.max_handshakes)
+            .field("max_unverified", &self.max_unverified)
+            .field("max_unverified_per_ip", &self.max_unverified_per_ip)
+            .field("unverified_timeout", &self.unverified_timeout)
             .field("mtu", &self.mtu)
             .finish_non_exhaustive()
     }

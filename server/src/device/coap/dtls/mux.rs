@@ -27,7 +27,7 @@ const HANDSHAKE: u8 = 22;
 /// The handshake type of a ClientHello.
 const CLIENT_HELLO: u8 = 1;
 /// DTLS record header length (type, version, epoch, sequence number, length).
-const RECORD_HEADER: usize = 13;
+pub(crate) const RECORD_HEADER: usize = 13;
 /// The `ContentType` of a ChangeCipherSpec record.
 const CHANGE_CIPHER_SPEC: u8 = 20;
 /// Most datagrams kept of the server's last flight.

@@ -2,20 +2,20 @@
 //! runs the handshake (with a time limit) and then pumps datagrams between the DTLS
 //! connection and the [`DtlsSession`] channels.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use webrtc_dtls::cipher_suite::CipherSuiteId;
 use webrtc_dtls::config::{ClientAuthType, Config, ExtendedMasterSecretType};
 use webrtc_dtls::conn::DTLSConn;
 use webrtc_dtls::crypto::{Certificate, CryptoPrivateKey, CryptoPrivateKeyKind};
 
 use super::mux::{is_client_hello, PeerConn, PEER_QUEUE};
+use super::peers::{client_hello_has_cookie, Admit, PeerLimits, PeerTable};
 use super::{
     CipherSuite, DtlsConfig, DtlsEngine, DtlsError, DtlsListener, DtlsSession, SessionInfo,
     CIPHER_SUITES,
@@ -29,6 +29,8 @@ const MAX_RECORD: usize = 8192;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a close (sending close_notify) may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often unverified peers past their time are dropped.
+const SWEEP_INTERVAL: Duration = Duration::from_millis(500);
 /// Sessions queued for the CoAP layer.
 const SESSION_QUEUE: usize = 16;
 /// Datagrams queued between a session and the CoAP layer, each way.
@@ -122,18 +124,37 @@ struct ReceiveLoop {
     sessions: mpsc::Sender<DtlsSession>,
 }
 
-/// A peer's queue, with the generation that tells its successive sessions apart.
+/// A peer's queue and task.
 struct Peer {
-    generation: u64,
     queue: mpsc::Sender<Vec<u8>>,
+    task: AbortHandle,
+}
+
+/// What a peer's task reports to the receive loop.
+enum PeerEvent {
+    /// The handshake of this generation is done.
+    Established(SocketAddr, u64),
+    /// The peer of this generation is over.
+    Gone(SocketAddr, u64),
 }
 
 impl ReceiveLoop {
+    fn peer_limits(&self) -> PeerLimits {
+        PeerLimits {
+            max_peers: self.limits.max_peers,
+            max_handshakes: self.limits.max_handshakes.min(self.limits.max_peers),
+            max_unverified: self.limits.max_unverified,
+            max_unverified_per_ip: self.limits.max_unverified_per_ip,
+            unverified_timeout: self.limits.unverified_timeout,
+        }
+    }
+
     async fn run(self) {
-        let mut peers: HashMap<SocketAddr, Peer> = HashMap::new();
-        let mut generation = 0u64;
-        let (gone_tx, mut gone_rx) = mpsc::unbounded_channel::<(SocketAddr, u64)>();
+        let mut peers: PeerTable<Peer> = PeerTable::new(self.peer_limits());
+        let (events_tx, mut events) = mpsc::unbounded_channel::<PeerEvent>();
         let mut tasks = JoinSet::new();
+        let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
+        sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut buf = vec![0u8; MAX_DATAGRAM];
         loop {
             tokio::select! {
@@ -152,34 +173,51 @@ impl ReceiveLoop {
                         if peer.queue.try_send(datagram.to_vec()).is_err() {
                             tracing::debug!(peer = %from, "peer queue full; datagram dropped");
                         }
+                        if is_client_hello(datagram) && client_hello_has_cookie(datagram) {
+                            peers.verified(&from);
+                        }
                         continue;
                     }
                     if !is_client_hello(datagram) {
                         tracing::debug!(peer = %from, "datagram from an unknown peer is not a ClientHello; dropped");
                         continue;
                     }
-                    if peers.len() >= self.limits.max_peers {
-                        tracing::warn!(peer = %from, limit = self.limits.max_peers, "too many DTLS peers; ClientHello dropped");
-                        continue;
-                    }
-                    generation += 1;
+                    let generation = match peers.admit(from) {
+                        Admit::Start { generation, evicted } => {
+                            for peer in evicted {
+                                peer.task.abort();
+                            }
+                            generation
+                        }
+                        Admit::Full => {
+                            let (unverified, handshaking, established) = peers.counts();
+                            tracing::warn!(peer = %from, unverified, handshaking, established, "every DTLS peer is verified; ClientHello dropped");
+                            continue;
+                        }
+                    };
                     let (queue, inbound) = mpsc::channel(PEER_QUEUE);
                     // The queue is empty, so this first datagram always fits.
                     let _ = queue.try_send(datagram.to_vec());
-                    peers.insert(from, Peer { generation, queue });
                     let conn = PeerConn::new(self.socket.clone(), self.local, from, inbound);
-                    tasks.spawn(serve_peer(
+                    let task = tasks.spawn(serve_peer(
                         Arc::new(conn),
                         from,
                         self.engine_config.clone(),
                         self.limits.handshake_timeout,
                         self.sessions.clone(),
-                        Departure { tx: gone_tx.clone(), peer: from, generation },
+                        Departure { tx: events_tx.clone(), peer: from, generation },
                     ));
+                    peers.insert(from, generation, Instant::now(), Peer { queue, task });
                 }
-                Some((peer, ended)) = gone_rx.recv() => {
-                    if peers.get(&peer).is_some_and(|p| p.generation == ended) {
-                        peers.remove(&peer);
+                Some(event) = events.recv() => match event {
+                    PeerEvent::Established(peer, generation) => peers.established(&peer, generation),
+                    PeerEvent::Gone(peer, generation) => {
+                        peers.gone(&peer, generation);
+                    }
+                },
+                _ = sweep.tick() => {
+                    for peer in peers.expire(Instant::now()) {
+                        peer.task.abort();
                     }
                 }
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
@@ -188,16 +226,25 @@ impl ReceiveLoop {
     }
 }
 
-/// Tells the receive loop, when dropped, that a peer's session is over.
+/// Tells the receive loop about a peer's handshake, and, when dropped, that its session is
+/// over.
 struct Departure {
-    tx: mpsc::UnboundedSender<(SocketAddr, u64)>,
+    tx: mpsc::UnboundedSender<PeerEvent>,
     peer: SocketAddr,
     generation: u64,
 }
 
+impl Departure {
+    fn established(&self) {
+        let _ = self
+            .tx
+            .send(PeerEvent::Established(self.peer, self.generation));
+    }
+}
+
 impl Drop for Departure {
     fn drop(&mut self) {
-        let _ = self.tx.send((self.peer, self.generation));
+        let _ = self.tx.send(PeerEvent::Gone(self.peer, self.generation));
     }
 }
 
@@ -208,7 +255,7 @@ async fn serve_peer(
     config: Config,
     handshake_timeout: Duration,
     sessions: mpsc::Sender<DtlsSession>,
-    _departure: Departure,
+    departure: Departure,
 ) {
     let handshake =
         tokio::time::timeout(handshake_timeout, DTLSConn::new(conn, config, false, None)).await;
@@ -223,6 +270,7 @@ async fn serve_peer(
             return;
         }
     };
+    departure.established();
     let info = SessionInfo {
         peer,
         cipher_suite: negotiated_suite(&dtls).await,
