@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::commands::{validate_description, CommandRequest, MAX_COMMANDS};
+use crate::commands::{validate_description, CommandRequest, CommandRequestExt as _, MAX_COMMANDS};
 use crate::error::{Error, Result};
 use crate::ids::RuleId;
 use crate::time::Timestamp;

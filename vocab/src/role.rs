@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::spelling::spelled;
 
-/// A member's role in the team, from least to most privileged (the order `Ord` follows).
+/// A member's role in the team, from least to most privileged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]

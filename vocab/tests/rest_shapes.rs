@@ -76,10 +76,7 @@ fn every_type() -> Vec<(&'static str, CommandRequest)> {
                 ignore_cme_errors: vec![],
             }),
         ),
-        (
-            r#"{"finished":{}}"#,
-            CommandRequest::Finished(Finished {}),
-        ),
+        (r#"{"finished":{}}"#, CommandRequest::Finished(Finished {})),
     ]
 }
 
@@ -126,8 +123,10 @@ fn malformed_requests_say_what_is_wrong() {
             .to_string()
     };
     assert!(error(json!({})).contains("the request object is empty"));
-    assert!(error(json!({"finished": {}, "config": {"properties": {"a": "b"}}}))
-        .contains("more than one command type"));
+    assert!(
+        error(json!({"finished": {}, "config": {"properties": {"a": "b"}}}))
+            .contains("more than one command type")
+    );
     assert!(error(json!({"reboot": {}})).contains("unknown variant `reboot`"));
     assert!(error(json!({"finished": {"now": true}})).contains("unknown field `now`"));
     assert!(error(json!({"clientCertificate": {"secTag": 1}})).contains("missing field `content`"));

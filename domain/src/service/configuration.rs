@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Outcome, Service};
 use crate::commands::{
-    validate_description, CommandEntry, CommandRequest, CommandStatus, MAX_COMMANDS,
+    validate_description, CommandEntry, CommandRequest, CommandRequestExt as _, CommandStatus,
+    MAX_COMMANDS,
 };
 use crate::devices::Device;
 use crate::error::{Error, Result};

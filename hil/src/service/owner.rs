@@ -16,7 +16,7 @@ use provlab_server::rest::dto::commands::{NewCommandBody, UpdateCommandBody};
 use provlab_server::rest::dto::devices::ClaimBody;
 use provlab_server::rest::dto::rules::{RuleCommandBody, RuleSpecBody};
 use provlab_server::rest::dto::tags::NewTagBody;
-use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody, RoleBody};
+use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody};
 use provlab_server::serve::OWNER_NAME;
 
 use super::content::LabContent;
@@ -58,7 +58,7 @@ impl LabService {
         let created = bootstrap
             .add_member(&NewMemberBody {
                 name: OPERATOR.to_owned(),
-                role: RoleBody::Owner,
+                role: Role::Owner,
             })
             .map_err(|e| BackendError::setup_by("adding the run's operator", e))?;
         let operator = api.with_key(created.api_key);
@@ -255,16 +255,11 @@ impl RestOwner<'_> {
 impl OwnerActions for RestOwner<'_> {
     fn add_member(&mut self, _position: usize, member: &Member) -> Result<(), BackendError> {
         let name = member.name.get();
-        let role = match member.role {
-            Role::Viewer => RoleBody::Viewer,
-            Role::Editor => RoleBody::Editor,
-            Role::Admin => RoleBody::Admin,
-            Role::Owner => RoleBody::Owner,
-        };
+        let role = member.role;
         let setup = |e: ApiError| BackendError::setup_by(format!("member `{name}`"), e);
         let key = if name == OWNER_NAME {
             // The service's first owner is already there: give it the scenario's role.
-            if role != RoleBody::Owner {
+            if role != Role::Owner {
                 self.service
                     .operator
                     .change_role(OWNER_NAME, &ChangeRoleBody { role })

@@ -6,10 +6,9 @@
 use provlab_harness::owner::{Answer, OwnerActions, Refused};
 use provlab_harness::scenario::request::CommandRequest;
 use provlab_harness::scenario::service::{Member, RuleSpec};
-use provlab_harness::scenario::Role;
 use provlab_harness::BackendError;
 use provlab_server::domain::service::NewCommand;
-use provlab_server::domain::{CommandId, DeviceId as ServiceDeviceId, Role as DomainRole};
+use provlab_server::domain::{CommandId, DeviceId as ServiceDeviceId};
 
 use super::content::domain_request;
 use super::setup::domain_rule;
@@ -96,12 +95,7 @@ impl OwnerActions for Sim {
             "provlab-member-{:016x}",
             derive(self.seed, "member-key", position as u64)
         );
-        let role = match member.role {
-            Role::Viewer => DomainRole::Viewer,
-            Role::Editor => DomainRole::Editor,
-            Role::Admin => DomainRole::Admin,
-            Role::Owner => DomainRole::Owner,
-        };
+        let role = member.role;
         let now = self.world.service_time();
         self.world
             .service_mut()

@@ -30,9 +30,6 @@ pub const COMMAND_TYPES: [&str; 8] = [
 
 /// A command's `request`: an object with exactly one key, the command type, e.g.
 /// `{"clientPrivateKeyGeneration": {"secTag": 16842753}}`.
-///
-/// Read by hand (an empty object, or one with two command types, gets a clear message);
-/// written and described as an externally tagged enum.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(rename = "CommandRequest"))]

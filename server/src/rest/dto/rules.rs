@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::commands::CommandRequestBody;
-use crate::domain::error::Error;
+use crate::domain::commands::CommandRequest;
 use crate::domain::rules::{Rule, RuleCommand, RuleSpec, RuleState};
 
 /// One command of a rule.
@@ -15,7 +14,7 @@ pub struct RuleCommandBody {
     #[serde(default)]
     pub description: String,
     /// What to do.
-    pub request: CommandRequestBody,
+    pub request: CommandRequest,
 }
 
 /// The body of `POST /v1/provisioning-rules` and of `PUT /v1/provisioning-rules/{id}`.
@@ -39,28 +38,21 @@ pub struct RuleSpecBody {
 
 impl RuleSpecBody {
     /// The domain's form.
-    pub fn into_domain(self) -> Result<RuleSpec, Error> {
-        let mut commands = Vec::with_capacity(self.commands.len());
-        for (i, c) in self.commands.into_iter().enumerate() {
-            let request = c.request.into_domain().map_err(|e| match e {
-                Error::Invalid { field, reason } => Error::Invalid {
-                    field: format!("commands[{i}].{field}"),
-                    reason,
-                },
-                other => other,
-            })?;
-            commands.push(RuleCommand {
-                description: c.description,
-                request,
-            });
-        }
-        Ok(RuleSpec {
+    pub fn into_domain(self) -> RuleSpec {
+        RuleSpec {
             name: self.name,
             description: self.description,
             active: self.active,
-            commands,
+            commands: self
+                .commands
+                .into_iter()
+                .map(|c| RuleCommand {
+                    description: c.description,
+                    request: c.request,
+                })
+                .collect(),
             tags: self.tags,
-        })
+        }
     }
 }
 
@@ -115,7 +107,7 @@ impl RuleBody {
                 .iter()
                 .map(|c| RuleCommandBody {
                     description: c.description.clone(),
-                    request: CommandRequestBody::from_domain(&c.request),
+                    request: c.request.clone(),
                 })
                 .collect(),
             tags: r.tags.iter().cloned().collect(),

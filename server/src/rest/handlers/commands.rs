@@ -35,7 +35,7 @@ pub async fn add(
     JsonBody(body): JsonBody<NewCommandBody>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let device = device_id(&id)?;
-    let command = body.into_domain()?;
+    let command = body.into_domain();
     let id = app.mutate(|svc, now| svc.add_command(now, key.as_deref(), device, &command))?;
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
 }
@@ -127,7 +127,7 @@ pub async fn update(
 ) -> Result<StatusCode, ApiError> {
     let device = device_id(&device)?;
     let command = command_id(&command)?;
-    let request = body.request.into_domain()?;
+    let request = body.request;
     app.mutate(|svc, now| {
         svc.update_command(
             now,

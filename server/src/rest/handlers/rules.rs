@@ -65,7 +65,7 @@ pub async fn create(
     key: ApiKey,
     JsonBody(body): JsonBody<RuleSpecBody>,
 ) -> Result<(StatusCode, Json<RuleBody>), ApiError> {
-    let spec = body.into_domain()?;
+    let spec = body.into_domain();
     let rule = app.mutate(|svc, now| {
         let out = svc.create_rule(now, key.as_deref(), &spec)?;
         Ok(Outcome {
@@ -127,7 +127,7 @@ pub async fn update(
     JsonBody(body): JsonBody<RuleSpecBody>,
 ) -> Result<Json<RuleBody>, ApiError> {
     let rule = rule_id(&id)?;
-    let spec = body.into_domain()?;
+    let spec = body.into_domain();
     let body = app.mutate(|svc, now| {
         let out = svc.update_rule(now, key.as_deref(), rule, &spec)?;
         Ok(Outcome {
