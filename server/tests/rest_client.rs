@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use provlab_server::api_client::{ApiClient, ApiError, BaseUrl};
 use provlab_server::domain::commands::{CommandRequest, CommandStatus, Finished, KeyGeneration};
+use provlab_server::domain::rules::{RuleCommand, RuleSpec};
+use provlab_server::domain::service::NewCommand;
 use provlab_server::domain::status::ShownStatus;
 use provlab_server::domain::Role;
-use provlab_server::rest::dto::commands::{NewCommandBody, UpdateCommandBody};
+use provlab_server::rest::dto::commands::UpdateCommandBody;
 use provlab_server::rest::dto::devices::{ClaimBody, SetTagsBody};
-use provlab_server::rest::dto::rules::{RuleCommandBody, RuleSpecBody, RuleStateBody};
+use provlab_server::rest::dto::rules::RuleStateBody;
 use provlab_server::rest::dto::tags::NewTagBody;
 use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody};
 use provlab_server::serve::{ServeConfig, Server};
@@ -123,7 +125,7 @@ fn every_route_round_trips_with_typed_bodies() {
     let key = owner
         .add_command(
             &device.id,
-            &NewCommandBody {
+            &NewCommand {
                 description: "key".to_owned(),
                 request: CommandRequest::ClientPrivateKeyGeneration(KeyGeneration {
                     sec_tag: 16842753,
@@ -134,7 +136,7 @@ fn every_route_round_trips_with_typed_bodies() {
     owner
         .add_command(
             &device.id,
-            &NewCommandBody {
+            &NewCommand {
                 description: String::new(),
                 request: finished(),
             },
@@ -189,11 +191,11 @@ fn every_route_round_trips_with_typed_bodies() {
     assert_eq!(owner.devices().unwrap().len(), 1);
 
     // Rules: a draft, edited, activated.
-    let spec = RuleSpecBody {
+    let spec = RuleSpec {
         name: "onboarding".to_owned(),
         description: String::new(),
         active: false,
-        commands: vec![RuleCommandBody {
+        commands: vec![RuleCommand {
             description: String::new(),
             request: finished(),
         }],
@@ -204,7 +206,7 @@ fn every_route_round_trips_with_typed_bodies() {
     let edited = owner
         .update_rule(
             &rule.id,
-            &RuleSpecBody {
+            &RuleSpec {
                 description: "edited".to_owned(),
                 ..spec
             },

@@ -12,9 +12,10 @@ use provlab_harness::transcript::{Entry, EntryKind, Lane};
 use provlab_harness::BackendError;
 use provlab_proto::tokens::AttestationToken;
 use provlab_server::api_client::{ApiClient, ApiError};
-use provlab_server::rest::dto::commands::{NewCommandBody, UpdateCommandBody};
+use provlab_server::domain::rules::{RuleCommand, RuleSpec as RestRuleSpec};
+use provlab_server::domain::service::NewCommand;
+use provlab_server::rest::dto::commands::UpdateCommandBody;
 use provlab_server::rest::dto::devices::ClaimBody;
-use provlab_server::rest::dto::rules::{RuleCommandBody, RuleSpecBody};
 use provlab_server::rest::dto::tags::NewTagBody;
 use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody};
 use provlab_server::serve::OWNER_NAME;
@@ -299,13 +300,13 @@ impl OwnerActions for RestOwner<'_> {
             .commands
             .iter()
             .map(|c| {
-                Ok(RuleCommandBody {
+                Ok(RuleCommand {
                     description: c.description.clone().unwrap_or_default(),
                     request: self.service.content.rest_request(&c.request)?,
                 })
             })
             .collect::<Result<Vec<_>, BackendError>>()?;
-        let body = RuleSpecBody {
+        let body = RestRuleSpec {
             name: rule.name.get().clone(),
             description: rule.description.clone().unwrap_or_default(),
             active: rule.active,
@@ -354,7 +355,7 @@ impl OwnerActions for RestOwner<'_> {
         request: &CommandRequest,
         description: Option<&str>,
     ) -> Result<Answer, BackendError> {
-        let body = NewCommandBody {
+        let body = NewCommand {
             description: description.unwrap_or_default().to_owned(),
             request: self.service.content.rest_request(request)?,
         };

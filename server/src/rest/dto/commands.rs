@@ -1,38 +1,17 @@
-//! The JSON shapes of provisioning commands: the add/update bodies, and a command as the API
-//! shows it.
+//! The JSON shapes of provisioning commands the domain has no type for: the update body, the
+//! created id, and a command as the API shows it.
 //!
 //! The `request` object and the status are the vocabulary's own types
 //! ([`CommandRequest`], [`CommandStatus`], from `provlab_vocab`, which the domain uses too),
-//! so what the server reads and writes, what the domain holds and what the OpenAPI document
-//! describes are one definition.
+//! and the add body is the domain's [`NewCommand`], so what the server reads and writes, what
+//! the domain holds and what the OpenAPI document describes are one definition.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::commands::{CommandEntry, CommandRequest, CommandStatus};
+#[cfg(doc)]
 use crate::domain::service::NewCommand;
-
-/// The body of `POST /v1/claimed-devices/{id}/provisioning`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NewCommandBody {
-    /// Free text.
-    #[serde(default)]
-    #[schema(example = "Generate CSR")]
-    pub description: String,
-    /// What to do.
-    pub request: CommandRequest,
-}
-
-impl NewCommandBody {
-    /// The domain's form.
-    pub fn into_domain(self) -> NewCommand {
-        NewCommand {
-            description: self.description,
-            request: self.request,
-        }
-    }
-}
 
 /// The body of `PUT /v1/claimed-devices/{id}/provisioning/{commandId}` (ours): a new request
 /// for a `PENDING` or `FAILED` command, and optionally a new description.
