@@ -12,13 +12,13 @@ use provlab_harness::transcript::{Entry, EntryKind, Lane};
 use provlab_harness::BackendError;
 use provlab_proto::tokens::AttestationToken;
 use provlab_server::api_client::{ApiClient, ApiError};
-use provlab_server::domain::rules::{RuleCommand, RuleSpec as RestRuleSpec};
 use provlab_server::domain::service::NewCommand;
 use provlab_server::rest::dto::commands::UpdateCommandBody;
 use provlab_server::rest::dto::devices::ClaimBody;
 use provlab_server::rest::dto::tags::NewTagBody;
 use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody};
 use provlab_server::serve::OWNER_NAME;
+use provlab_sim::backend::service_rule;
 
 use super::content::LabContent;
 use crate::clock::RunClock;
@@ -296,23 +296,8 @@ impl OwnerActions for RestOwner<'_> {
     }
 
     fn create_rule(&mut self, by: &str, rule: &RuleSpec) -> Result<Answer, BackendError> {
-        let commands = rule
-            .commands
-            .iter()
-            .map(|c| {
-                Ok(RuleCommand {
-                    description: c.description.clone().unwrap_or_default(),
-                    request: self.service.content.rest_request(&c.request)?,
-                })
-            })
-            .collect::<Result<Vec<_>, BackendError>>()?;
-        let body = RestRuleSpec {
-            name: rule.name.get().clone(),
-            description: rule.description.clone().unwrap_or_default(),
-            active: rule.active,
-            commands,
-            tags: rule.tags.clone(),
-        };
+        let content = &self.service.content;
+        let body = service_rule(rule, |r| content.rest_request(r))?;
         let label = format!("POST /v1/provisioning-rules {}", rule.name.get());
         let created = self
             .service

@@ -11,7 +11,7 @@ use provlab_server::domain::service::NewCommand;
 use provlab_server::domain::{CommandId, DeviceId as ServiceDeviceId};
 
 use super::content::domain_request;
-use super::setup::domain_rule;
+use super::setup::service_rule;
 use super::Sim;
 use crate::world::seeds::derive;
 
@@ -113,7 +113,7 @@ impl OwnerActions for Sim {
     }
 
     fn create_rule(&mut self, by: &str, rule: &RuleSpec) -> Result<Answer, BackendError> {
-        let spec = domain_rule(rule, &self.lab)?;
+        let spec = service_rule(rule, |r| domain_request(r, &self.lab, 0))?;
         let rule_name = rule.name.get().clone();
         let label = format!("POST /v1/provisioning-rules {rule_name}");
         let result = self.act(Some(by), &label, |s, now, key| {
