@@ -1,18 +1,20 @@
-//! Provisioning commands: the REST request types, their translation into device records, the
-//! command statuses and what the device answered.
+//! Provisioning commands: the REST request types (defined once, in `provlab_vocab`), their
+//! validation and translation into device records, and what the device answered.
 //!
 //! The translation follows service.md's table exactly. Key generation types send two
 //! records: a `%CMNG=3,<tag>,2` delete that ignores CME 513 (correlation id `<id>.<seq>.s`)
 //! and the `%KEYGEN` itself (`<id>.<seq>`); the service tracks each record's answer, so a batch
 //! boundary may fall between them.
 
-use std::fmt;
-
 use provlab_proto::records::{Command, Response, MAX_CONFIG_PAIRS, MAX_IGNORED_CME};
 use provlab_proto::tokens::{csr, KeygenOutput};
-use serde::de::{MapAccess, Visitor};
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
+
+pub use provlab_vocab::request::COMMAND_TYPES;
+pub use provlab_vocab::{
+    AtCommandRequest, Certificate, CommandRequest, CommandStatus, ConfigRequest, CsrRequest,
+    Finished, KeyGeneration, Properties,
+};
 
 use crate::error::{Error, Result};
 use crate::ids::{correlation_id, CommandId, RuleId, Step};
@@ -26,110 +28,25 @@ pub const CME_NOT_FOUND: u32 = 513;
 /// Longest `description` accepted.
 pub const MAX_DESCRIPTION_LEN: usize = 1024;
 
-/// `{"secTag": n}`: a key generation request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct KeyGeneration {
-    /// The sec tag the key is generated at.
-    pub sec_tag: u32,
-}
-
-/// `{"secTag", "attributes", "keyUsage"}`: a CSR request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CsrRequest {
-    /// The sec tag the key is generated at.
-    pub sec_tag: u32,
-    /// CSR subject attributes, e.g. `CN=my-device,O=Nordic` (empty: the modem's default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<String>,
-    /// Key usage: nine `0`/`1` characters (absent: the modem's default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_usage: Option<String>,
-}
-
-/// `{"secTag", "content"}`: a certificate to store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Certificate {
-    /// The sec tag to store it at.
-    pub sec_tag: u32,
-    /// The PEM text.
-    pub content: String,
-}
-
-/// `{"properties": {k: v}}`: settings to write on the device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ConfigRequest {
-    /// Settings keys and values, in the order given.
-    pub properties: Properties,
-}
-
-/// `{"setCommand", "parameters", "ignoreCmeErrors"}`: an arbitrary AT command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AtCommandRequest {
-    /// The command including its prefix character, e.g. `%CMNG` or `+CFUN`.
-    pub set_command: String,
-    /// Everything after `=`, verbatim.
-    #[serde(default)]
-    pub parameters: String,
-    /// CME errors that count as success (at most six); numbers or numeric strings.
-    #[serde(default, deserialize_with = "cme_list")]
-    pub ignore_cme_errors: Vec<u32>,
-}
-
-/// `{}`: the end of the configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Finished {}
-
-/// A REST `request` object: exactly one of the command types, keyed by its name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum CommandRequest {
-    /// Generate a client private key (the answer carries its public key).
-    ClientPrivateKeyGeneration(KeyGeneration),
-    /// Generate a key and a CSR for it.
-    CertificateSigningRequest(CsrRequest),
-    /// Generate a key whose public key becomes the device's cloud access key.
-    CloudAccessKeyGeneration(KeyGeneration),
-    /// Store a client certificate.
-    ClientCertificate(Certificate),
-    /// Store a server (CA) certificate.
-    ServerCertificate(Certificate),
-    /// Write device settings.
-    Config(ConfigRequest),
-    /// Run an AT command.
-    AtCommand(AtCommandRequest),
-    /// End of configuration.
-    Finished(Finished),
-}
-
-impl CommandRequest {
-    /// The type's name in the REST API, e.g. `clientCertificate`.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            CommandRequest::ClientPrivateKeyGeneration(_) => "clientPrivateKeyGeneration",
-            CommandRequest::CertificateSigningRequest(_) => "certificateSigningRequest",
-            CommandRequest::CloudAccessKeyGeneration(_) => "cloudAccessKeyGeneration",
-            CommandRequest::ClientCertificate(_) => "clientCertificate",
-            CommandRequest::ServerCertificate(_) => "serverCertificate",
-            CommandRequest::Config(_) => "config",
-            CommandRequest::AtCommand(_) => "atCommand",
-            CommandRequest::Finished(_) => "finished",
-        }
-    }
-
-    /// Whether this is the `finished` command.
-    pub fn is_finished(&self) -> bool {
-        matches!(self, CommandRequest::Finished(_))
-    }
-
+/// What the service does with a [`CommandRequest`]: check it and turn it into the device
+/// records of service.md's table. A trait because the request type is the vocabulary's.
+pub trait CommandRequestExt {
     /// The records this command sends, in order: `[Delete, Main]` for key generation,
     /// `[Main]` otherwise.
-    pub fn steps(&self) -> &'static [Step] {
+    fn steps(&self) -> &'static [Step];
+
+    /// Checks every field; errors name the field as `request.<type>.<field>`.
+    fn validate(&self) -> Result<()>;
+
+    /// The device record of `step` for this command issued as `(command, seq)`.
+    fn record(&self, command: CommandId, seq: u32, step: Step) -> Result<Command>;
+
+    /// All records of this command, in order.
+    fn records(&self, command: CommandId, seq: u32) -> Result<Vec<Command>>;
+}
+
+impl CommandRequestExt for CommandRequest {
+    fn steps(&self) -> &'static [Step] {
         match self {
             CommandRequest::ClientPrivateKeyGeneration(_)
             | CommandRequest::CertificateSigningRequest(_)
@@ -138,8 +55,7 @@ impl CommandRequest {
         }
     }
 
-    /// Checks every field; errors name the field as `request.<type>.<field>`.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()> {
         let field = |name: &str| format!("request.{}.{name}", self.type_name());
         match self {
             CommandRequest::ClientPrivateKeyGeneration(_)
@@ -210,8 +126,7 @@ impl CommandRequest {
         }
     }
 
-    /// The device record of `step` for this command issued as `(command, seq)`.
-    pub fn record(&self, command: CommandId, seq: u32, step: Step) -> Result<Command> {
+    fn record(&self, command: CommandId, seq: u32, step: Step) -> Result<Command> {
         let id = correlation_id(command, seq, step)
             .map_err(|len| Error::Internal(format!("correlation id of {len} bytes")))?;
         let at = |set_command: &str, parameters: String, ignore_cme: Vec<u32>| Command::At {
@@ -274,8 +189,7 @@ impl CommandRequest {
         })
     }
 
-    /// All records of this command, in order.
-    pub fn records(&self, command: CommandId, seq: u32) -> Result<Vec<Command>> {
+    fn records(&self, command: CommandId, seq: u32) -> Result<Vec<Command>> {
         self.steps()
             .iter()
             .map(|step| self.record(command, seq, *step))
@@ -289,93 +203,6 @@ fn quotable(text: &str) -> std::result::Result<(), &'static str> {
         Err("must not contain '\"' or NUL (it is sent inside double quotes)")
     } else {
         Ok(())
-    }
-}
-
-/// Settings as ordered `(key, value)` pairs; JSON object order is kept (a `BTreeMap` would
-/// sort it, and the device writes pairs in wire order).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Properties(pub Vec<(String, String)>);
-
-impl Serialize for Properties {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for Properties {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct Pairs;
-        impl<'de> Visitor<'de> for Pairs {
-            type Value = Properties;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of text values")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Properties, A::Error> {
-                let mut pairs: Vec<(String, String)> = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, String>()? {
-                    if pairs.iter().any(|(seen, _)| *seen == k) {
-                        return Err(serde::de::Error::custom(format!("duplicate key {k:?}")));
-                    }
-                    pairs.push((k, v));
-                }
-                Ok(Properties(pairs))
-            }
-        }
-        deserializer.deserialize_map(Pairs)
-    }
-}
-
-/// Reads `ignoreCmeErrors` given as numbers or numeric strings (`[513]` or `["513"]`).
-fn cme_list<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Vec<u32>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Code {
-        Number(u32),
-        Text(String),
-    }
-    Vec::<Code>::deserialize(deserializer)?
-        .into_iter()
-        .map(|c| match c {
-            Code::Number(n) => Ok(n),
-            Code::Text(t) => t
-                .trim()
-                .parse()
-                .map_err(|_| serde::de::Error::custom(format!("{t:?} is not a CME error number"))),
-        })
-        .collect()
-}
-
-/// A command's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum CommandStatus {
-    /// Waiting to be delivered.
-    Pending,
-    /// Delivered; not every record answered yet.
-    InProgress,
-    /// Every record answered with success.
-    Succeeded,
-    /// A record failed on the device, or the service could not deliver it.
-    Failed,
-    /// The owner skipped it after it failed.
-    Skipped,
-}
-
-impl CommandStatus {
-    /// Whether the status is final (only an owner action moves it on).
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            CommandStatus::Succeeded | CommandStatus::Failed | CommandStatus::Skipped
-        )
     }
 }
 

@@ -3,12 +3,13 @@
 //! Small modules with one job each:
 //! * [`time`]: the caller-supplied [`Timestamp`].
 //! * [`ids`]: member, device, command and rule ids, correlation ids, the seeded [`IdSource`].
-//! * [`members`]: roles, members, hashed API keys.
+//! * [`members`]: members and hashed API keys (roles are the vocabulary's, `provlab_vocab`).
 //! * [`permissions`]: the one function deciding every (role, operation, device owner).
 //! * [`registry`]: the factory registry of identity keys and the verification policy.
 //! * [`devices`]: claimed devices, claim tokens, tags, the bulk-claim CSV.
-//! * [`commands`]: REST command types, their device records, command statuses and results.
-//! * [`status`]: device statuses and their transitions.
+//! * [`commands`]: the vocabulary's command requests and statuses (`provlab_vocab`, shared
+//!   with the REST API and scenarios), their validation, device records and results.
+//! * [`status`]: device statuses and their transitions; the shown status is the vocabulary's.
 //! * [`rules`]: provisioning rules.
 //! * [`batching`]: cutting batches to the device's `limit`, `rxMaxSize` and `txMaxSize`.
 //! * [`events`] and [`state`]: the event log and the state folded from it.

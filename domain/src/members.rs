@@ -7,7 +7,6 @@
 //! database, the seed included, lets anyone recompute it.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -15,51 +14,7 @@ use sha2::{Digest as _, Sha256};
 use crate::ids::MemberId;
 use crate::time::Timestamp;
 
-/// A member's role in the team, from least to most privileged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Reads what it may see.
-    Viewer,
-    /// Claims devices and edits configurations of devices claimed by editors.
-    Editor,
-    /// Sees and edits every device; manages rules and members.
-    Admin,
-    /// Like an admin, and the only role that may manage owners.
-    Owner,
-}
-
-impl Role {
-    /// All roles, least privileged first.
-    pub const ALL: [Role; 4] = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
-
-    /// The role's name as the REST API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role {s:?}; expected viewer, editor, admin or owner"))
-    }
-}
+pub use provlab_vocab::{Role, UnknownRole};
 
 /// The stored form of an API key: lower-case hex SHA-256 of the key text.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -169,17 +124,6 @@ pub fn validate_api_key(key: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles_order_and_parse() {
-        assert!(Role::Viewer < Role::Editor && Role::Editor < Role::Admin);
-        assert!(Role::Admin < Role::Owner);
-        for role in Role::ALL {
-            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
-        }
-        assert!("root".parse::<Role>().is_err());
-        assert_eq!(serde_json::to_string(&Role::Admin).unwrap(), "\"admin\"");
-    }
 
     #[test]
     fn keys_are_hashed() {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::commands::{validate_description, CommandRequest, MAX_COMMANDS};
+use crate::commands::{validate_description, CommandRequest, CommandRequestExt as _, MAX_COMMANDS};
 use crate::error::{Error, Result};
 use crate::ids::RuleId;
 use crate::time::Timestamp;
@@ -19,20 +19,24 @@ pub const MAX_RULE_NAME_LEN: usize = 128;
 
 /// One command of a rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RuleCommand {
     /// Description given to the appended command.
     #[serde(default)]
     pub description: String,
-    /// The request.
+    /// What to do.
     pub request: CommandRequest,
 }
 
-/// The body of `POST /v1/provisioning-rules` (and of a draft's update).
+/// The body of `POST /v1/provisioning-rules` and of `PUT /v1/provisioning-rules/{id}` (a
+/// draft's update).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RuleSpec {
     /// Name.
+    #[cfg_attr(feature = "utoipa", schema(example = "nRF Cloud Onboarding"))]
     pub name: String,
     /// Free text.
     #[serde(default)]

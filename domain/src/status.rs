@@ -34,23 +34,9 @@ pub enum DeviceStatus {
     Error,
 }
 
-/// The status the REST API shows: the underlying status, or `BLOCKED` over it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ShownStatus {
-    /// See [`DeviceStatus::Ready`].
-    Ready,
-    /// See [`DeviceStatus::Provisioning`].
-    Provisioning,
-    /// See [`DeviceStatus::Awaiting`].
-    Awaiting,
-    /// See [`DeviceStatus::Provisioned`].
-    Provisioned,
-    /// See [`DeviceStatus::Error`].
-    Error,
-    /// Blocked by the owner: gets no commands.
-    Blocked,
-}
+/// The status the REST API shows: the underlying status, or `BLOCKED` over it. It is the
+/// vocabulary's device status; this name tells it from the underlying [`DeviceStatus`].
+pub use provlab_vocab::DeviceStatus as ShownStatus;
 
 impl DeviceStatus {
     /// What the REST API shows for this status with the block flag.

@@ -253,10 +253,7 @@ mod tests {
             request: &CommandRequest,
             description: Option<&str>,
         ) -> Result<Answer, BackendError> {
-            let kind = serde_json::to_value(request)
-                .ok()
-                .and_then(|v| v.as_object().and_then(|o| o.keys().next().cloned()))
-                .unwrap_or_default();
+            let kind = request.type_name();
             self.answer(format!("add {by} {device} {kind} {description:?}"))
         }
         fn update_command(

@@ -39,7 +39,7 @@ use device_common::{
 };
 use provlab_proto::records::{decode_commands, encode_responses};
 use provlab_server::api_client::{ApiClient, BaseUrl};
-use provlab_server::rest::dto::commands::NewCommandBody;
+use provlab_server::domain::service::NewCommand;
 use provlab_server::rest::dto::devices::ClaimBody;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::CertificateDer;
@@ -190,7 +190,7 @@ async fn claim(addr: SocketAddr, dev: &Dev) -> String {
 
 /// Queues a command (REST JSON `request`) for the device; returns its id.
 async fn add(addr: SocketAddr, device: &str, description: &str, request: Value) -> String {
-    let body = NewCommandBody {
+    let body = NewCommand {
         description: description.to_owned(),
         request: serde_json::from_value(request).unwrap(),
     };

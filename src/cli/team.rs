@@ -7,9 +7,11 @@
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Subcommand};
 use provlab_server::api_client::{ApiClient, ApiError};
-use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody, RoleBody};
+use provlab_server::domain::Role;
+use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody};
 use serde::Serialize;
 
 /// The environment variable read when `--key` is not given.
@@ -29,37 +31,9 @@ pub struct TeamArgs {
     command: TeamCommand,
 }
 
-/// A member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum RoleArg {
-    /// Reads what it may see.
-    Viewer,
-    /// Claims devices, edits configurations of editor-claimed devices.
-    Editor,
-    /// Sees and edits every device; manages rules and members.
-    Admin,
-    /// Like admin, and manages owners.
-    Owner,
-}
-
-impl RoleArg {
-    fn as_str(self) -> &'static str {
-        match self {
-            RoleArg::Viewer => "viewer",
-            RoleArg::Editor => "editor",
-            RoleArg::Admin => "admin",
-            RoleArg::Owner => "owner",
-        }
-    }
-
-    fn body(self) -> RoleBody {
-        match self {
-            RoleArg::Viewer => RoleBody::Viewer,
-            RoleArg::Editor => RoleBody::Editor,
-            RoleArg::Admin => RoleBody::Admin,
-            RoleArg::Owner => RoleBody::Owner,
-        }
-    }
+/// Reads a role by its REST name; `--help` lists the names.
+fn role_arg() -> impl TypedValueParser<Value = Role> {
+    PossibleValuesParser::new(Role::ALL.map(Role::as_str)).try_map(|text| text.parse::<Role>())
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,8 +45,8 @@ enum TeamCommand {
     /// Add a member; prints their new API key once.
     Add {
         /// The role.
-        #[arg(long, value_enum)]
-        role: RoleArg,
+        #[arg(long, value_parser = role_arg())]
+        role: Role,
         /// The member's name (default: `<role>-<n>`, the first free one).
         #[arg(long)]
         name: Option<String>,
@@ -83,8 +57,8 @@ enum TeamCommand {
         #[arg(long)]
         name: String,
         /// The new role.
-        #[arg(long, value_enum)]
-        role: RoleArg,
+        #[arg(long, value_parser = role_arg())]
+        role: Role,
     },
     /// Remove a member and their keys.
     Remove {
@@ -158,7 +132,7 @@ fn execute(api: &ApiClient, command: TeamCommand) -> anyhow::Result<()> {
             let created = api
                 .add_member(&NewMemberBody {
                     name: name.clone(),
-                    role: role.body(),
+                    role,
                 })
                 .map_err(failed("adding the member"))?;
             println!("added {name} ({})", role.as_str());
@@ -167,7 +141,7 @@ fn execute(api: &ApiClient, command: TeamCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TeamCommand::Role { name, role } => {
-            api.change_role(&name, &ChangeRoleBody { role: role.body() })
+            api.change_role(&name, &ChangeRoleBody { role })
                 .map_err(failed("changing the role"))?;
             println!("{name} is now {}", role.as_str());
             Ok(())

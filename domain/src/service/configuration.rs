@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Outcome, Service};
 use crate::commands::{
-    validate_description, CommandEntry, CommandRequest, CommandStatus, MAX_COMMANDS,
+    validate_description, CommandEntry, CommandRequest, CommandRequestExt as _, CommandStatus,
+    MAX_COMMANDS,
 };
 use crate::devices::Device;
 use crate::error::{Error, Result};
@@ -15,12 +16,14 @@ use crate::time::Timestamp;
 
 /// The body of `POST /v1/claimed-devices/{id}/provisioning`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewCommand {
     /// Free text.
     #[serde(default)]
+    #[cfg_attr(feature = "utoipa", schema(example = "Generate CSR"))]
     pub description: String,
-    /// The request.
+    /// What to do.
     pub request: CommandRequest,
 }
 

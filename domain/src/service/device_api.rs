@@ -30,7 +30,7 @@ use serde::Serialize;
 use super::configuration::next_seq;
 use super::{Outcome, Service};
 use crate::batching::{plan, Cut, FetchLimits, Plan, MIN_BUFFER_SIZE};
-use crate::commands::{interpret, MAX_COMMANDS};
+use crate::commands::{interpret, CommandRequestExt as _, MAX_COMMANDS};
 use crate::error::{Error, Result};
 use crate::events::{AppliedCommand, DeliveredRecord, Event};
 use crate::ids::{parse_correlation, CommandId, DeviceId, RuleId, Step, MAX_SEQUENCE};

@@ -44,21 +44,21 @@ pub(crate) fn resolve(
             }
         }
         for command in &mut device.config {
-            if let Some(content) = command.request.contents_mut() {
+            if let Some(content) = command.request.content_mut() {
                 each(content);
             }
         }
     }
     for rule in &mut scenario.service.rules {
         for command in &mut rule.commands {
-            if let Some(content) = command.request.contents_mut() {
+            if let Some(content) = command.request.content_mut() {
                 each(content);
             }
         }
     }
     for step in &mut scenario.steps {
         for request in step.get_mut().requests_mut() {
-            if let Some(content) = request.contents_mut() {
+            if let Some(content) = request.content_mut() {
                 each(content);
             }
         }

@@ -10,16 +10,7 @@ use super::source::Warning;
 use super::toml_text::{key, quote, value};
 
 /// The command types the scenario format knows.
-const KNOWN: [&str; 8] = [
-    "clientPrivateKeyGeneration",
-    "certificateSigningRequest",
-    "cloudAccessKeyGeneration",
-    "clientCertificate",
-    "serverCertificate",
-    "config",
-    "atCommand",
-    "finished",
-];
+const KNOWN: [&str; 8] = provlab_harness::scenario::request::COMMAND_TYPES;
 
 /// The lab placeholder for a command's `content`, if it has one.
 fn placeholder(kind: &str) -> Option<&'static str> {

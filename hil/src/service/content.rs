@@ -8,7 +8,7 @@
 
 use provlab_harness::scenario::{CommandRequest, ContentRef, ContentSource, LabCredential};
 use provlab_harness::BackendError;
-use provlab_server::rest::dto::commands::CommandRequestBody;
+use provlab_server::domain::commands::CommandRequest as RestRequest;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 
 /// The lab credentials of one HIL run.
@@ -67,24 +67,12 @@ impl LabContent {
         }
     }
 
-    /// A scenario request as the REST body the service takes: the same JSON shape, with
-    /// its content resolved.
-    pub fn rest_request(
-        &self,
-        request: &CommandRequest,
-    ) -> Result<CommandRequestBody, BackendError> {
-        let bad = |e: serde_json::Error| {
-            BackendError::failed_by(
-                format!("request `{}` has no REST form", request.type_name()),
-                e,
-            )
-        };
-        let mut json = serde_json::to_value(request).map_err(bad)?;
-        if let Some(content) = request.contents() {
-            // The scenario writes content as a reference; the service takes the text.
-            json[request.type_name()]["content"] = self.resolve(content)?.into();
-        }
-        serde_json::from_value(json).map_err(bad)
+    /// A scenario request as the REST body the service takes: the same request, its
+    /// content resolved.
+    pub fn rest_request(&self, request: &CommandRequest) -> Result<RestRequest, BackendError> {
+        request
+            .clone()
+            .try_map_content(|content| self.resolve(&content))
     }
 }
 

@@ -12,12 +12,13 @@ use provlab_harness::transcript::{Entry, EntryKind, Lane};
 use provlab_harness::BackendError;
 use provlab_proto::tokens::AttestationToken;
 use provlab_server::api_client::{ApiClient, ApiError};
-use provlab_server::rest::dto::commands::{NewCommandBody, UpdateCommandBody};
+use provlab_server::domain::service::NewCommand;
+use provlab_server::rest::dto::commands::UpdateCommandBody;
 use provlab_server::rest::dto::devices::ClaimBody;
-use provlab_server::rest::dto::rules::{RuleCommandBody, RuleSpecBody};
 use provlab_server::rest::dto::tags::NewTagBody;
-use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody, RoleBody};
+use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody};
 use provlab_server::serve::OWNER_NAME;
+use provlab_sim::backend::service_rule;
 
 use super::content::LabContent;
 use crate::clock::RunClock;
@@ -58,7 +59,7 @@ impl LabService {
         let created = bootstrap
             .add_member(&NewMemberBody {
                 name: OPERATOR.to_owned(),
-                role: RoleBody::Owner,
+                role: Role::Owner,
             })
             .map_err(|e| BackendError::setup_by("adding the run's operator", e))?;
         let operator = api.with_key(created.api_key);
@@ -255,16 +256,11 @@ impl RestOwner<'_> {
 impl OwnerActions for RestOwner<'_> {
     fn add_member(&mut self, _position: usize, member: &Member) -> Result<(), BackendError> {
         let name = member.name.get();
-        let role = match member.role {
-            Role::Viewer => RoleBody::Viewer,
-            Role::Editor => RoleBody::Editor,
-            Role::Admin => RoleBody::Admin,
-            Role::Owner => RoleBody::Owner,
-        };
+        let role = member.role;
         let setup = |e: ApiError| BackendError::setup_by(format!("member `{name}`"), e);
         let key = if name == OWNER_NAME {
             // The service's first owner is already there: give it the scenario's role.
-            if role != RoleBody::Owner {
+            if role != Role::Owner {
                 self.service
                     .operator
                     .change_role(OWNER_NAME, &ChangeRoleBody { role })
@@ -300,23 +296,8 @@ impl OwnerActions for RestOwner<'_> {
     }
 
     fn create_rule(&mut self, by: &str, rule: &RuleSpec) -> Result<Answer, BackendError> {
-        let commands = rule
-            .commands
-            .iter()
-            .map(|c| {
-                Ok(RuleCommandBody {
-                    description: c.description.clone().unwrap_or_default(),
-                    request: self.service.content.rest_request(&c.request)?,
-                })
-            })
-            .collect::<Result<Vec<_>, BackendError>>()?;
-        let body = RuleSpecBody {
-            name: rule.name.get().clone(),
-            description: rule.description.clone().unwrap_or_default(),
-            active: rule.active,
-            commands,
-            tags: rule.tags.clone(),
-        };
+        let content = &self.service.content;
+        let body = service_rule(rule, |r| content.rest_request(r))?;
         let label = format!("POST /v1/provisioning-rules {}", rule.name.get());
         let created = self
             .service
@@ -359,7 +340,7 @@ impl OwnerActions for RestOwner<'_> {
         request: &CommandRequest,
         description: Option<&str>,
     ) -> Result<Answer, BackendError> {
-        let body = NewCommandBody {
+        let body = NewCommand {
             description: description.unwrap_or_default().to_owned(),
             request: self.service.content.rest_request(request)?,
         };

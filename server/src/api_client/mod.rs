@@ -19,9 +19,11 @@ use serde::{Deserialize, Serialize};
 pub use error::ApiError;
 pub use url::BaseUrl;
 
-use crate::rest::dto::commands::{CommandBody, Created, NewCommandBody, UpdateCommandBody};
+use crate::domain::rules::RuleSpec;
+use crate::domain::service::NewCommand;
+use crate::rest::dto::commands::{CommandBody, Created, UpdateCommandBody};
 use crate::rest::dto::devices::{BulkClaimBody, ClaimBody, DeviceBody, DryRunBody, SetTagsBody};
-use crate::rest::dto::rules::{RuleBody, RuleSpecBody};
+use crate::rest::dto::rules::RuleBody;
 use crate::rest::dto::tags::{NewTagBody, TagBody};
 use crate::rest::dto::team::{
     ApiKeyCreated, ChangeRoleBody, MemberBody, NewMemberBody, NewMemberCreated,
@@ -203,7 +205,7 @@ impl ApiClient {
     // ---- provisioning commands ----
 
     /// `POST /v1/claimed-devices/{id}/provisioning`: appends a command; 201 with its id.
-    pub fn add_command(&self, device: &str, body: &NewCommandBody) -> Result<Created, ApiError> {
+    pub fn add_command(&self, device: &str, body: &NewCommand) -> Result<Created, ApiError> {
         self.call(
             "POST",
             &device_path(device, "/provisioning"),
@@ -256,7 +258,7 @@ impl ApiClient {
     }
 
     /// `POST /v1/provisioning-rules`: 201 with the rule (DRAFT unless `active`).
-    pub fn create_rule(&self, body: &RuleSpecBody) -> Result<RuleBody, ApiError> {
+    pub fn create_rule(&self, body: &RuleSpec) -> Result<RuleBody, ApiError> {
         self.call("POST", "/v1/provisioning-rules", json(body)?, 201)
     }
 
@@ -271,7 +273,7 @@ impl ApiClient {
     }
 
     /// `PUT /v1/provisioning-rules/{id}` (a DRAFT rule only).
-    pub fn update_rule(&self, rule: &str, body: &RuleSpecBody) -> Result<RuleBody, ApiError> {
+    pub fn update_rule(&self, rule: &str, body: &RuleSpec) -> Result<RuleBody, ApiError> {
         self.call("PUT", &rule_path(rule, ""), json(body)?, 200)
     }
 

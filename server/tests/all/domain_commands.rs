@@ -7,7 +7,9 @@ use crate::common;
 
 use common::{req, Dev, World, OWNER};
 use provlab_proto::records::{Command, CorrelationId};
-use provlab_server::domain::commands::{CommandRequest, CommandStatus, DeviceResult};
+use provlab_server::domain::commands::{
+    CommandRequest, CommandRequestExt as _, CommandStatus, DeviceResult,
+};
 use provlab_server::domain::service::{Fetch, NewCommand};
 use provlab_server::domain::{CommandId, Error, Timestamp};
 

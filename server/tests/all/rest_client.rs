@@ -10,14 +10,16 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use provlab_server::api_client::{ApiClient, ApiError, BaseUrl};
-use provlab_server::rest::dto::commands::{
-    CommandRequestBody, CommandStatusBody, FinishedBody, KeyGenerationBody, NewCommandBody,
-    UpdateCommandBody,
-};
-use provlab_server::rest::dto::devices::{ClaimBody, DeviceStatusBody, SetTagsBody};
-use provlab_server::rest::dto::rules::{RuleCommandBody, RuleSpecBody, RuleStateBody};
+use provlab_server::domain::commands::{CommandRequest, CommandStatus, Finished, KeyGeneration};
+use provlab_server::domain::rules::{RuleCommand, RuleSpec};
+use provlab_server::domain::service::NewCommand;
+use provlab_server::domain::status::ShownStatus;
+use provlab_server::domain::Role;
+use provlab_server::rest::dto::commands::UpdateCommandBody;
+use provlab_server::rest::dto::devices::{ClaimBody, SetTagsBody};
+use provlab_server::rest::dto::rules::RuleStateBody;
 use provlab_server::rest::dto::tags::NewTagBody;
-use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody, RoleBody};
+use provlab_server::rest::dto::team::{ChangeRoleBody, NewMemberBody};
 use provlab_server::serve::{ServeConfig, Server};
 use rest_common::Dev;
 
@@ -59,8 +61,8 @@ fn client(addr: SocketAddr) -> ApiClient {
     ApiClient::new(&format!("http://{addr}")).unwrap()
 }
 
-fn finished() -> CommandRequestBody {
-    CommandRequestBody::Finished(FinishedBody {})
+fn finished() -> CommandRequest {
+    CommandRequest::Finished(Finished {})
 }
 
 #[test]
@@ -70,13 +72,13 @@ fn every_route_round_trips_with_typed_bodies() {
     let owner = client(addr).with_key(OWNER_KEY);
 
     assert_eq!(anonymous.health().unwrap().status, "ok");
-    assert_eq!(owner.me().unwrap().role, RoleBody::Owner);
+    assert_eq!(owner.me().unwrap().role, Role::Owner);
 
     // Team: a member, a second key, a role change, a revocation, a removal.
     let eddie = owner
         .add_member(&NewMemberBody {
             name: "eddie".to_owned(),
-            role: RoleBody::Editor,
+            role: Role::Editor,
         })
         .unwrap();
     let as_eddie = client(addr).with_key(eddie.api_key.clone());
@@ -84,12 +86,7 @@ fn every_route_round_trips_with_typed_bodies() {
     let second = owner.issue_key("eddie").unwrap();
     owner.revoke_key("eddie", &second.key_id).unwrap();
     owner
-        .change_role(
-            "eddie",
-            &ChangeRoleBody {
-                role: RoleBody::Admin,
-            },
-        )
+        .change_role("eddie", &ChangeRoleBody { role: Role::Admin })
         .unwrap();
     let names: Vec<_> = owner
         .members()
@@ -128,9 +125,9 @@ fn every_route_round_trips_with_typed_bodies() {
     let key = owner
         .add_command(
             &device.id,
-            &NewCommandBody {
+            &NewCommand {
                 description: "key".to_owned(),
-                request: CommandRequestBody::ClientPrivateKeyGeneration(KeyGenerationBody {
+                request: CommandRequest::ClientPrivateKeyGeneration(KeyGeneration {
                     sec_tag: 16842753,
                 }),
             },
@@ -139,7 +136,7 @@ fn every_route_round_trips_with_typed_bodies() {
     owner
         .add_command(
             &device.id,
-            &NewCommandBody {
+            &NewCommand {
                 description: String::new(),
                 request: finished(),
             },
@@ -148,7 +145,7 @@ fn every_route_round_trips_with_typed_bodies() {
     let commands = owner.commands(&device.id).unwrap();
     assert_eq!(commands.len(), 2);
     assert_eq!(commands[0].id, key.id);
-    assert_eq!(commands[0].status, CommandStatusBody::Pending);
+    assert_eq!(commands[0].status, CommandStatus::Pending);
     assert_eq!(
         owner.command(&device.id, &key.id).unwrap().description,
         "key"
@@ -161,7 +158,7 @@ fn every_route_round_trips_with_typed_bodies() {
             &key.id,
             &UpdateCommandBody {
                 description: Some("replaced".to_owned()),
-                request: CommandRequestBody::ClientPrivateKeyGeneration(KeyGenerationBody {
+                request: CommandRequest::ClientPrivateKeyGeneration(KeyGeneration {
                     sec_tag: 16842754,
                 }),
             },
@@ -184,21 +181,21 @@ fn every_route_round_trips_with_typed_bodies() {
     owner.block(&device.id).unwrap();
     assert_eq!(
         owner.device(&device.id).unwrap().status,
-        DeviceStatusBody::Blocked
+        ShownStatus::Blocked
     );
     owner.unblock(&device.id).unwrap();
     assert_ne!(
         owner.device(&device.id).unwrap().status,
-        DeviceStatusBody::Blocked
+        ShownStatus::Blocked
     );
     assert_eq!(owner.devices().unwrap().len(), 1);
 
     // Rules: a draft, edited, activated.
-    let spec = RuleSpecBody {
+    let spec = RuleSpec {
         name: "onboarding".to_owned(),
         description: String::new(),
         active: false,
-        commands: vec![RuleCommandBody {
+        commands: vec![RuleCommand {
             description: String::new(),
             request: finished(),
         }],
@@ -209,7 +206,7 @@ fn every_route_round_trips_with_typed_bodies() {
     let edited = owner
         .update_rule(
             &rule.id,
-            &RuleSpecBody {
+            &RuleSpec {
                 description: "edited".to_owned(),
                 ..spec
             },

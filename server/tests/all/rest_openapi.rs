@@ -111,7 +111,7 @@ async fn the_document_describes_every_endpoint() {
 async fn the_command_request_schema_lists_every_type() {
     let rest = Rest::new();
     let doc = rest.get("/v1/openapi.json", None).await.body;
-    let schema = &doc["components"]["schemas"]["CommandRequestBody"];
+    let schema = &doc["components"]["schemas"]["CommandRequest"];
     let text = schema.to_string();
     for name in [
         "clientPrivateKeyGeneration",
@@ -133,8 +133,8 @@ async fn the_command_request_schema_lists_every_type() {
         "ClaimBody",
         "DeviceBody",
         "CommandBody",
-        "NewCommandBody",
-        "RuleSpecBody",
+        "NewCommand",
+        "RuleSpec",
         "RuleBody",
         "TagBody",
         "MemberBody",
@@ -144,7 +144,7 @@ async fn the_command_request_schema_lists_every_type() {
             "schema {schema} missing"
         );
     }
-    let csr = doc["components"]["schemas"]["CsrBody"].to_string();
+    let csr = doc["components"]["schemas"]["CsrRequest"].to_string();
     for field in ["secTag", "attributes", "keyUsage"] {
         assert!(csr.contains(field));
     }

@@ -1,7 +1,6 @@
 //! Scenario content in simulation terms: the `@lab-…` credentials derived from the seed, and
-//! command requests in the domain's types.
+//! command requests with their content resolved.
 
-use provlab_harness::scenario::request as req;
 use provlab_harness::scenario::{CommandRequest, ContentRef, ContentSource, LabCredential};
 use provlab_harness::BackendError;
 use provlab_server::domain::commands as dom;
@@ -76,55 +75,16 @@ fn pem_armour(label: &str, der: &[u8]) -> String {
     pem
 }
 
-/// A scenario command request as the domain's request, content resolved for `device`.
+/// A scenario command request as the service takes it: the same request, its content
+/// resolved for `device`.
 pub fn domain_request(
     request: &CommandRequest,
     lab: &LabCredentials,
     device: usize,
 ) -> Result<dom::CommandRequest, BackendError> {
-    let certificate = |c: &req::Certificate| -> Result<dom::Certificate, BackendError> {
-        Ok(dom::Certificate {
-            sec_tag: c.sec_tag,
-            content: lab.resolve(&c.content, device)?,
-        })
-    };
-    Ok(match request {
-        CommandRequest::ClientPrivateKeyGeneration(k) => {
-            dom::CommandRequest::ClientPrivateKeyGeneration(dom::KeyGeneration {
-                sec_tag: k.sec_tag,
-            })
-        }
-        CommandRequest::CertificateSigningRequest(c) => {
-            dom::CommandRequest::CertificateSigningRequest(dom::CsrRequest {
-                sec_tag: c.sec_tag,
-                attributes: c.attributes.clone(),
-                key_usage: c.key_usage.clone(),
-            })
-        }
-        CommandRequest::CloudAccessKeyGeneration(k) => {
-            dom::CommandRequest::CloudAccessKeyGeneration(dom::KeyGeneration { sec_tag: k.sec_tag })
-        }
-        CommandRequest::ClientCertificate(c) => {
-            dom::CommandRequest::ClientCertificate(certificate(c)?)
-        }
-        CommandRequest::ServerCertificate(c) => {
-            dom::CommandRequest::ServerCertificate(certificate(c)?)
-        }
-        CommandRequest::Config(c) => dom::CommandRequest::Config(dom::ConfigRequest {
-            properties: dom::Properties(
-                c.properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            ),
-        }),
-        CommandRequest::AtCommand(a) => dom::CommandRequest::AtCommand(dom::AtCommandRequest {
-            set_command: a.set_command.clone(),
-            parameters: a.parameters.clone(),
-            ignore_cme_errors: a.ignore_cme_errors.clone(),
-        }),
-        CommandRequest::Finished(_) => dom::CommandRequest::Finished(dom::Finished {}),
-    })
+    request
+        .clone()
+        .try_map_content(|content| lab.resolve(&content, device))
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ use crate::world::{DeviceId, World, WorldNet};
 use content::LabCredentials;
 use observe::ObservationCache;
 pub use setup::client_config as scenario_client_config;
+pub use setup::service_rule;
 
 /// Where the simulated devices talk to the service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -11,11 +11,9 @@ use provlab_client::Event;
 use provlab_harness::observation::{
     DeviceObservation, Exchange, ExchangeKind, ObservedEvent, RecordKind, RecordSeen,
 };
-use provlab_harness::scenario::{ClientEvent, CommandStatus, CredentialType, DeviceStatus};
+use provlab_harness::scenario::{ClientEvent, CredentialType};
 use provlab_harness::Observation;
 use provlab_proto::records::{Command, Response};
-use provlab_server::domain::commands::CommandStatus as DomainCommandStatus;
-use provlab_server::domain::status::ShownStatus;
 
 use crate::world::{DeviceId, ExchangeEndpoint, ExchangeLog, World};
 
@@ -84,11 +82,11 @@ fn observe_device(world: &World, id: DeviceId) -> DeviceObservation {
         .enumerate()
         .map(|(i, c)| (c.id.to_string(), i as u32 + 1))
         .collect();
-    let status = world.device_status(id).map(device_status);
+    let status = world.device_status(id);
     DeviceObservation {
         claimed: status.is_some(),
         status,
-        commands: commands.iter().map(|c| command_status(c.status)).collect(),
+        commands: commands.iter().map(|c| c.status).collect(),
         events: world
             .timed_events(id)
             .into_iter()
@@ -108,27 +106,6 @@ fn observe_device(world: &World, id: DeviceId) -> DeviceObservation {
             .iter()
             .map(|x| exchange(x, &positions))
             .collect(),
-    }
-}
-
-fn device_status(s: ShownStatus) -> DeviceStatus {
-    match s {
-        ShownStatus::Ready => DeviceStatus::Ready,
-        ShownStatus::Provisioning => DeviceStatus::Provisioning,
-        ShownStatus::Awaiting => DeviceStatus::Awaiting,
-        ShownStatus::Provisioned => DeviceStatus::Provisioned,
-        ShownStatus::Error => DeviceStatus::Error,
-        ShownStatus::Blocked => DeviceStatus::Blocked,
-    }
-}
-
-fn command_status(s: DomainCommandStatus) -> CommandStatus {
-    match s {
-        DomainCommandStatus::Pending => CommandStatus::Pending,
-        DomainCommandStatus::InProgress => CommandStatus::InProgress,
-        DomainCommandStatus::Succeeded => CommandStatus::Succeeded,
-        DomainCommandStatus::Failed => CommandStatus::Failed,
-        DomainCommandStatus::Skipped => CommandStatus::Skipped,
     }
 }
 

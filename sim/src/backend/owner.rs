@@ -6,13 +6,12 @@
 use provlab_harness::owner::{Answer, OwnerActions, Refused};
 use provlab_harness::scenario::request::CommandRequest;
 use provlab_harness::scenario::service::{Member, RuleSpec};
-use provlab_harness::scenario::Role;
 use provlab_harness::BackendError;
 use provlab_server::domain::service::NewCommand;
-use provlab_server::domain::{CommandId, DeviceId as ServiceDeviceId, Role as DomainRole};
+use provlab_server::domain::{CommandId, DeviceId as ServiceDeviceId};
 
 use super::content::domain_request;
-use super::setup::domain_rule;
+use super::setup::service_rule;
 use super::Sim;
 use crate::world::seeds::derive;
 
@@ -96,12 +95,7 @@ impl OwnerActions for Sim {
             "provlab-member-{:016x}",
             derive(self.seed, "member-key", position as u64)
         );
-        let role = match member.role {
-            Role::Viewer => DomainRole::Viewer,
-            Role::Editor => DomainRole::Editor,
-            Role::Admin => DomainRole::Admin,
-            Role::Owner => DomainRole::Owner,
-        };
+        let role = member.role;
         let now = self.world.service_time();
         self.world
             .service_mut()
@@ -119,7 +113,7 @@ impl OwnerActions for Sim {
     }
 
     fn create_rule(&mut self, by: &str, rule: &RuleSpec) -> Result<Answer, BackendError> {
-        let spec = domain_rule(rule, &self.lab)?;
+        let spec = service_rule(rule, |r| domain_request(r, &self.lab, 0))?;
         let rule_name = rule.name.get().clone();
         let label = format!("POST /v1/provisioning-rules {rule_name}");
         let result = self.act(Some(by), &label, |s, now, key| {

@@ -9,9 +9,10 @@ use provlab_client::{ClientConfig, Generation, StoredSettings, TransportKind};
 use provlab_harness::owner::set_up_service;
 use provlab_harness::scenario::{self as sc, CredentialType, Scenario};
 use provlab_harness::BackendError;
+use provlab_server::domain::commands::CommandRequest;
 use provlab_server::domain::rules::{RuleCommand, RuleSpec as DomainRule};
 
-use super::content::{domain_request, LabCredentials};
+use super::content::LabCredentials;
 use super::faults;
 use super::observe::ObservationCache;
 use super::Sim;
@@ -167,15 +168,20 @@ pub fn client_config(settings: &sc::ClientSettings) -> ClientConfig {
     c
 }
 
-/// A scenario rule in the domain's terms.
-pub fn domain_rule(rule: &sc::RuleSpec, lab: &LabCredentials) -> Result<DomainRule, BackendError> {
+/// A scenario rule as the service takes it (the domain's spec, which is also the REST body),
+/// each command's content resolved by `resolve`: the one translation the simulation and the
+/// HIL backend share.
+pub fn service_rule(
+    rule: &sc::RuleSpec,
+    mut resolve: impl FnMut(&sc::CommandRequest) -> Result<CommandRequest, BackendError>,
+) -> Result<DomainRule, BackendError> {
     let commands = rule
         .commands
         .iter()
         .map(|c| {
             Ok(RuleCommand {
                 description: c.description.clone().unwrap_or_default(),
-                request: domain_request(&c.request, lab, 0)?,
+                request: resolve(&c.request)?,
             })
         })
         .collect::<Result<Vec<_>, BackendError>>()?;

@@ -115,37 +115,6 @@ impl From<BulkClaim> for BulkClaimBody {
     }
 }
 
-/// A device's status as shown: its provisioning status, or `BLOCKED` over it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DeviceStatusBody {
-    /// Claimed, nothing in flight.
-    Ready,
-    /// The device fetched commands and has not answered them all.
-    Provisioning,
-    /// Every command answered, no `finished` yet.
-    Awaiting,
-    /// `finished` acknowledged.
-    Provisioned,
-    /// A command failed; delivery suspended until the owner acts.
-    Error,
-    /// Blocked: gets no commands.
-    Blocked,
-}
-
-impl From<ShownStatus> for DeviceStatusBody {
-    fn from(s: ShownStatus) -> Self {
-        match s {
-            ShownStatus::Ready => Self::Ready,
-            ShownStatus::Provisioning => Self::Provisioning,
-            ShownStatus::Awaiting => Self::Awaiting,
-            ShownStatus::Provisioned => Self::Provisioned,
-            ShownStatus::Error => Self::Error,
-            ShownStatus::Blocked => Self::Blocked,
-        }
-    }
-}
-
 /// A claimed device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -165,7 +134,7 @@ pub struct DeviceBody {
     /// Provisioning tags.
     pub tags: Vec<String>,
     /// Status.
-    pub status: DeviceStatusBody,
+    pub status: ShownStatus,
     /// Number of commands in its configuration.
     pub command_count: usize,
     /// The cloud access key (base64url SPKI DER), once generated.
@@ -184,7 +153,7 @@ impl DeviceBody {
             modem_firmware_uuid: d.modem_fw_uuid.to_string(),
             signature: d.claim_verification.into(),
             tags: d.tags.iter().cloned().collect(),
-            status: d.shown_status().into(),
+            status: d.shown_status(),
             command_count: d.commands.len(),
             cloud_access_key: d.cloud_access_key.clone(),
         }

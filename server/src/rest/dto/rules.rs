@@ -1,68 +1,12 @@
-//! The JSON shapes of provisioning rules.
+//! The JSON shapes of provisioning rules as the API shows them (the body that creates or
+//! updates one is the domain's [`RuleSpec`]).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::commands::CommandRequestBody;
-use crate::domain::error::Error;
-use crate::domain::rules::{Rule, RuleCommand, RuleSpec, RuleState};
-
-/// One command of a rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RuleCommandBody {
-    /// Description given to the appended command.
-    #[serde(default)]
-    pub description: String,
-    /// What to do.
-    pub request: CommandRequestBody,
-}
-
-/// The body of `POST /v1/provisioning-rules` and of `PUT /v1/provisioning-rules/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RuleSpecBody {
-    /// Name.
-    #[schema(example = "nRF Cloud Onboarding")]
-    pub name: String,
-    /// Free text.
-    #[serde(default)]
-    pub description: String,
-    /// Active at once (otherwise `DRAFT`).
-    #[serde(default)]
-    pub active: bool,
-    /// Commands appended to matching devices, in order.
-    pub commands: Vec<RuleCommandBody>,
-    /// Devices carrying any of these tags match.
-    pub tags: Vec<String>,
-}
-
-impl RuleSpecBody {
-    /// The domain's form.
-    pub fn into_domain(self) -> Result<RuleSpec, Error> {
-        let mut commands = Vec::with_capacity(self.commands.len());
-        for (i, c) in self.commands.into_iter().enumerate() {
-            let request = c.request.into_domain().map_err(|e| match e {
-                Error::Invalid { field, reason } => Error::Invalid {
-                    field: format!("commands[{i}].{field}"),
-                    reason,
-                },
-                other => other,
-            })?;
-            commands.push(RuleCommand {
-                description: c.description,
-                request,
-            });
-        }
-        Ok(RuleSpec {
-            name: self.name,
-            description: self.description,
-            active: self.active,
-            commands,
-            tags: self.tags,
-        })
-    }
-}
+#[cfg(doc)]
+use crate::domain::rules::RuleSpec;
+use crate::domain::rules::{Rule, RuleCommand, RuleState};
 
 /// A rule's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -89,7 +33,7 @@ pub struct RuleBody {
     /// Draft or active.
     pub state: RuleStateBody,
     /// Commands appended to matching devices.
-    pub commands: Vec<RuleCommandBody>,
+    pub commands: Vec<RuleCommand>,
     /// Tags that select devices.
     pub tags: Vec<String>,
     /// When it was created (RFC 3339).
@@ -110,14 +54,7 @@ impl RuleBody {
                 RuleState::Draft => RuleStateBody::Draft,
                 RuleState::Active => RuleStateBody::Active,
             },
-            commands: r
-                .commands
-                .iter()
-                .map(|c| RuleCommandBody {
-                    description: c.description.clone(),
-                    request: CommandRequestBody::from_domain(&c.request),
-                })
-                .collect(),
+            commands: r.commands.clone(),
             tags: r.tags.iter().cloned().collect(),
             created_at: r.created_at.to_rfc3339(),
             updated_at: r.updated_at.to_rfc3339(),

@@ -6,42 +6,6 @@ use utoipa::ToSchema;
 
 use crate::domain::members::{KeyHash, Member, Role};
 
-/// A member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RoleBody {
-    /// Reads what it may see.
-    Viewer,
-    /// Claims devices and edits configurations of editor-claimed devices.
-    Editor,
-    /// Sees and edits every device; manages rules and members.
-    Admin,
-    /// Like admin, and manages owners.
-    Owner,
-}
-
-impl From<RoleBody> for Role {
-    fn from(r: RoleBody) -> Self {
-        match r {
-            RoleBody::Viewer => Role::Viewer,
-            RoleBody::Editor => Role::Editor,
-            RoleBody::Admin => Role::Admin,
-            RoleBody::Owner => Role::Owner,
-        }
-    }
-}
-
-impl From<Role> for RoleBody {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Viewer => RoleBody::Viewer,
-            Role::Editor => RoleBody::Editor,
-            Role::Admin => RoleBody::Admin,
-            Role::Owner => RoleBody::Owner,
-        }
-    }
-}
-
 /// The body of `POST /v1/team/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -50,7 +14,7 @@ pub struct NewMemberBody {
     #[schema(example = "eddie")]
     pub name: String,
     /// The role.
-    pub role: RoleBody,
+    pub role: Role,
 }
 
 /// The body of `PUT /v1/team/members/{name}`: a new role.
@@ -58,7 +22,7 @@ pub struct NewMemberBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeRoleBody {
     /// The new role.
-    pub role: RoleBody,
+    pub role: Role,
 }
 
 /// `201`: a new member and their API key (shown this once).
@@ -68,7 +32,7 @@ pub struct NewMemberCreated {
     /// The member's name.
     pub name: String,
     /// The role.
-    pub role: RoleBody,
+    pub role: Role,
     /// The API key; only its hash is kept, so this is the only time it is shown.
     pub api_key: String,
     /// The key's public handle (for revocation).
@@ -113,7 +77,7 @@ pub struct MemberBody {
     /// The member's name.
     pub name: String,
     /// The role.
-    pub role: RoleBody,
+    pub role: Role,
     /// Their API keys' handles.
     pub api_keys: Vec<ApiKeyInfo>,
     /// When they joined (RFC 3339).
@@ -125,7 +89,7 @@ impl MemberBody {
     pub fn from_domain(m: &Member) -> Self {
         Self {
             name: m.id.to_string(),
-            role: m.role.into(),
+            role: m.role,
             api_keys: m
                 .api_keys
                 .iter()

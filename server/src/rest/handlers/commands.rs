@@ -7,7 +7,8 @@ use axum::Json;
 
 use super::{command_id, device_id, AppState};
 use crate::app::ErrorBody;
-use crate::rest::dto::commands::{CommandBody, Created, NewCommandBody, UpdateCommandBody};
+use crate::domain::service::NewCommand;
+use crate::rest::dto::commands::{CommandBody, Created, UpdateCommandBody};
 use crate::rest::error::ApiError;
 use crate::rest::extract::{ApiKey, JsonBody, PathParams, QueryParams};
 use crate::rest::pagination::{paginate, Page, PageParams};
@@ -18,7 +19,7 @@ use crate::rest::pagination::{paginate, Page, PageParams};
     path = "/v1/claimed-devices/{deviceId}/provisioning",
     tag = "provisioning commands",
     params(("deviceId" = String, Path, description = "The device UUID")),
-    request_body = NewCommandBody,
+    request_body = NewCommand,
     responses(
         (status = 201, description = "Added", body = Created),
         (status = 400, description = "Bad request object, unknown command type, or the configuration is full", body = ErrorBody),
@@ -32,10 +33,9 @@ pub async fn add(
     State(app): State<AppState>,
     key: ApiKey,
     PathParams(id): PathParams<String>,
-    JsonBody(body): JsonBody<NewCommandBody>,
+    JsonBody(command): JsonBody<NewCommand>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let device = device_id(&id)?;
-    let command = body.into_domain()?;
     let id = app.mutate(|svc, now| svc.add_command(now, key.as_deref(), device, &command))?;
     Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
 }
@@ -127,7 +127,7 @@ pub async fn update(
 ) -> Result<StatusCode, ApiError> {
     let device = device_id(&device)?;
     let command = command_id(&command)?;
-    let request = body.request.into_domain()?;
+    let request = body.request;
     app.mutate(|svc, now| {
         svc.update_command(
             now,

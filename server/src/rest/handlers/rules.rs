@@ -6,8 +6,9 @@ use axum::Json;
 
 use super::{rule_id, AppState};
 use crate::app::ErrorBody;
+use crate::domain::rules::RuleSpec;
 use crate::domain::{Outcome, RuleId, Service};
-use crate::rest::dto::rules::{RuleBody, RuleSpecBody};
+use crate::rest::dto::rules::RuleBody;
 use crate::rest::error::ApiError;
 use crate::rest::extract::{ApiKey, JsonBody, PathParams, QueryParams};
 use crate::rest::pagination::{paginate, Page, PageParams};
@@ -51,7 +52,7 @@ pub async fn list(
     post,
     path = "/v1/provisioning-rules",
     tag = "provisioning rules",
-    request_body = RuleSpecBody,
+    request_body = RuleSpec,
     responses(
         (status = 201, description = "Created", body = RuleBody),
         (status = 400, description = "Bad rule (descriptions at most 1024 bytes, at most 32 tags)", body = ErrorBody),
@@ -63,9 +64,8 @@ pub async fn list(
 pub async fn create(
     State(app): State<AppState>,
     key: ApiKey,
-    JsonBody(body): JsonBody<RuleSpecBody>,
+    JsonBody(spec): JsonBody<RuleSpec>,
 ) -> Result<(StatusCode, Json<RuleBody>), ApiError> {
-    let spec = body.into_domain()?;
     let rule = app.mutate(|svc, now| {
         let out = svc.create_rule(now, key.as_deref(), &spec)?;
         Ok(Outcome {
@@ -109,7 +109,7 @@ pub async fn get(
     path = "/v1/provisioning-rules/{ruleId}",
     tag = "provisioning rules",
     params(("ruleId" = String, Path, description = "The rule id")),
-    request_body = RuleSpecBody,
+    request_body = RuleSpec,
     responses(
         (status = 200, description = "Updated", body = RuleBody),
         (status = 400, description = "Bad rule (descriptions at most 1024 bytes, at most 32 tags)", body = ErrorBody),
@@ -124,10 +124,9 @@ pub async fn update(
     State(app): State<AppState>,
     key: ApiKey,
     PathParams(id): PathParams<String>,
-    JsonBody(body): JsonBody<RuleSpecBody>,
+    JsonBody(spec): JsonBody<RuleSpec>,
 ) -> Result<Json<RuleBody>, ApiError> {
     let rule = rule_id(&id)?;
-    let spec = body.into_domain()?;
     let body = app.mutate(|svc, now| {
         let out = svc.update_rule(now, key.as_deref(), rule, &spec)?;
         Ok(Outcome {

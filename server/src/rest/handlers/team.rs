@@ -6,7 +6,7 @@ use axum::Json;
 
 use super::{member_id, AppState};
 use crate::app::{AppError, ErrorBody};
-use crate::domain::members::{KeyHash, Role};
+use crate::domain::members::KeyHash;
 use crate::domain::Outcome;
 use crate::rest::dto::team::{
     ApiKeyCreated, ChangeRoleBody, MemberBody, NewMemberBody, NewMemberCreated,
@@ -88,7 +88,7 @@ pub async fn add(
     key: ApiKey,
     JsonBody(body): JsonBody<NewMemberBody>,
 ) -> Result<(StatusCode, Json<NewMemberCreated>), ApiError> {
-    let role: Role = body.role.into();
+    let role = body.role;
     let material = key_material()?;
     let api_key =
         app.mutate(|svc, now| svc.add_member(now, key.as_deref(), &body.name, role, &material))?;
@@ -127,7 +127,7 @@ pub async fn change_role(
     JsonBody(body): JsonBody<ChangeRoleBody>,
 ) -> Result<StatusCode, ApiError> {
     let member = member_id(&name)?;
-    app.mutate(|svc, now| svc.change_role(now, key.as_deref(), &member, body.role.into()))?;
+    app.mutate(|svc, now| svc.change_role(now, key.as_deref(), &member, body.role))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
