@@ -30,6 +30,12 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// A list of texts, each [`quote`]d: `["lab", "field"]`.
+pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| quote(i.as_ref())).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 fn push_escaped(out: &mut String, c: char) {
     match c {
         '\r' => out.push_str("\\r"),
@@ -51,5 +57,7 @@ mod tests {
         assert_eq!(escape("OK\r\n\u{1b}[0m\tä"), "OK\\r\\n\\x1b[0m\\tä");
         assert_eq!(quote("a \"b\" c\\d\r\n"), "\"a \\\"b\\\" c\\\\d\\r\\n\"");
         assert_eq!(quote(""), "\"\"");
+        assert_eq!(quote_list(&["lab", "a\"b"]), "[\"lab\", \"a\\\"b\"]");
+        assert_eq!(quote_list::<&str>(&[]), "[]");
     }
 }

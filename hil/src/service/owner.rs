@@ -328,7 +328,10 @@ impl OwnerActions for RestOwner<'_> {
             claim_token: token,
             tags: (!tags.is_empty()).then(|| tags.to_vec()),
         };
-        let label = format!("POST /v1/claimed-devices ({device} = {id}, tags {tags:?})");
+        let label = format!(
+            "POST /v1/claimed-devices ({device} = {id}, tags {})",
+            provlab_proto::text::quote_list(tags)
+        );
         self.service
             .call(by, label, 201, |api| api.claim(&body).map(|_| ()))
     }

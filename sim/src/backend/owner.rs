@@ -1,5 +1,7 @@
 //! The simulation's [`OwnerActions`]: each call goes to the domain service in process with
-//! the acting member's API key, logged on the member's lane with the service's answer.
+//! the acting member's API key, logged on the member's lane with the service's answer. The
+//! lines name the REST call the service accepts, with the ids a reader can paste into curl
+//! (as the HIL backend's calls over REST do).
 //! Which call a step makes, and the order of the starting state, is the harness's
 //! ([`provlab_harness::owner`]).
 
@@ -7,6 +9,7 @@ use provlab_harness::owner::{Answer, OwnerActions, Refused};
 use provlab_harness::scenario::request::CommandRequest;
 use provlab_harness::scenario::service::{Member, RuleSpec};
 use provlab_harness::BackendError;
+use provlab_proto::text::quote_list;
 use provlab_server::domain::service::NewCommand;
 use provlab_server::domain::{CommandId, DeviceId as ServiceDeviceId};
 
@@ -53,7 +56,7 @@ impl Sim {
             Ok(c) => c,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        let label = format!("POST /v1/claimed-devices/{device}/provisioning/{position}/{verb}");
+        let label = format!("POST /v1/claimed-devices/{id}/provisioning/{command}/{verb}");
         let retry = verb == "retry";
         Ok(self.act(Some(by), &label, |s, now, key| {
             if retry {
@@ -73,8 +76,8 @@ impl Sim {
     ) -> Result<Answer, BackendError> {
         let id = self.service_id(device)?;
         let label = match verb {
-            "unclaim" => format!("DELETE /v1/claimed-devices/{device}"),
-            _ => format!("POST /v1/claimed-devices/{device}/{verb}"),
+            "unclaim" => format!("DELETE /v1/claimed-devices/{id}"),
+            _ => format!("POST /v1/claimed-devices/{id}/{verb}"),
         };
         let verb = verb.to_owned();
         Ok(self.act(Some(by), &label, |s, now, key| {
@@ -131,19 +134,23 @@ impl OwnerActions for Sim {
                 message: format!("no rule named `{rule}` was created"),
             }));
         };
-        let label = format!("POST /v1/provisioning-rules/{rule}/activate");
+        let label = format!("POST /v1/provisioning-rules/{id}/activate");
         Ok(self.act(Some(by), &label, |s, now, key| {
             s.activate_rule(now, key, id).map(|_| ())
         }))
     }
 
     fn claim(&mut self, by: &str, device: &str, tags: &[String]) -> Result<Answer, BackendError> {
+        let service_id = self.service_id(device)?;
         let id = self.device(device)?;
         let token = self
             .world
             .attestation_token(id)
             .map_err(|e| BackendError::failed_by("", e))?;
-        let label = format!("POST /v1/claimed-devices ({device}, tags {tags:?})");
+        let label = format!(
+            "POST /v1/claimed-devices ({device} = {service_id}, tags {})",
+            quote_list(tags)
+        );
         Ok(self.act(Some(by), &label, |s, now, key| {
             s.claim(now, key, &token, tags).map(|_| ())
         }))
@@ -159,7 +166,7 @@ impl OwnerActions for Sim {
         let request = domain_request(request, &self.lab, self.index_of(device))?;
         let id = self.service_id(device)?;
         let label = format!(
-            "POST /v1/claimed-devices/{device}/provisioning {}",
+            "POST /v1/claimed-devices/{id}/provisioning {}",
             request.type_name()
         );
         let new = NewCommand {
@@ -185,7 +192,7 @@ impl OwnerActions for Sim {
             Err(refusal) => return Ok(Err(refusal)),
         };
         let label = format!(
-            "PUT /v1/claimed-devices/{device}/provisioning/{position} {}",
+            "PUT /v1/claimed-devices/{id}/provisioning/{command} {}",
             request.type_name()
         );
         Ok(self.act(Some(by), &label, |s, now, key| {

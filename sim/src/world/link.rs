@@ -22,6 +22,18 @@ pub enum Endpoint {
     Any,
 }
 
+/// Words for transcripts: which requests a fault hits.
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Endpoint::Commands => "command fetches",
+            Endpoint::Responses => "response reports",
+            Endpoint::Auth => "CoAP authentications",
+            Endpoint::Any => "requests",
+        })
+    }
+}
+
 impl Endpoint {
     /// Whether a request to `actual` matches this pattern.
     pub fn matches(self, actual: Endpoint) -> bool {

@@ -133,7 +133,10 @@ impl World {
         tags: &[&str],
     ) -> Result<ServiceDeviceId, WorldError> {
         let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
-        let label = format!("POST /v1/claimed-devices (token, tags {tags:?})");
+        let label = format!(
+            "POST /v1/claimed-devices (token, tags {})",
+            provlab_proto::text::quote_list(&tags)
+        );
         self.owner(&label, |s, now, key| {
             s.claim(now, Some(key), token, &tags)
                 .map(|o| o.value.device)
@@ -316,7 +319,7 @@ impl World {
             Lane::Link,
             EntryKind::Fault,
             format!(
-                "service {} to {}{:?} ({})",
+                "service {} to {}{} ({})",
                 fault.answer,
                 fault
                     .firing
@@ -338,10 +341,7 @@ impl World {
             self.now_ms,
             Lane::Link,
             EntryKind::Note,
-            format!(
-                "fault off: service {} to {:?}",
-                fault.answer, fault.endpoint
-            ),
+            format!("fault off: service {} to {}", fault.answer, fault.endpoint),
         );
         self.faults.service.retain(|s| !s.same_rule(fault));
     }

@@ -615,7 +615,10 @@ fn a_service_fault_counts_only_its_own_device_requests() {
         "",
     );
     let t = passes(&text);
-    assert!(t.contains("to dk2's Commands (request 1 only)"), "{t}");
+    assert!(
+        t.contains("to dk2's command fetches (request 1 only)"),
+        "{t}"
+    );
     assert_eq!(count(&t, "500 (injected)"), 1, "{t}");
 }
 
