@@ -13,8 +13,10 @@
 //! confirmable request gets an ACK with its message id and token or a Reset with its message
 //! id, a non-confirmable one a NON with its token, an ACK or Reset nothing; an unparsable
 //! datagram gets at most a 4-byte Reset; a Block2 block is no larger than its size; a whole
-//! `p/cmd` body decodes as CBOR records; the same datagram again gets the same bytes (a
-//! retransmission); after the session, the stored events replay to the service's state.
+//! `p/cmd` body decodes as CBOR records; a request with the message id of one answered
+//! within the exchange lifetime gets that answer again, byte for byte (RFC 7252 §4.5, even
+//! when the rest differs: a client must not reuse a message id sooner), and so does the same
+//! datagram sent twice; after the session, the stored events replay to the service's state.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -30,6 +32,7 @@ use provlab_proto::records::decode_any;
 use provlab_proto::tokens::{Attestation, AttestationToken, DeviceType, Uuid};
 use provlab_server::app::{App, ManualClock};
 use provlab_server::device::coap::block::BlockOpt;
+use provlab_server::device::coap::dedup::EXCHANGE_LIFETIME;
 use provlab_server::device::coap::session::CoapSession;
 use provlab_server::domain::commands::{
     AtCommandRequest, Certificate, CommandRequest, ConfigRequest, CsrRequest, Finished,
@@ -213,11 +216,14 @@ fuzz_target!(|data: &[u8]| {
     app.swap_service(&mut service);
     let mut session = CoapSession::new("fuzz");
     let mut now = Instant::now();
+    // Answers the session must remember: (message id, when, bytes).
+    let mut answered: Vec<(u16, Instant, Vec<u8>)> = Vec::new();
 
     if flags & 1 == 1 {
         let reply = session
             .handle(&app, now, &auth_request(&fixture.jwt))
             .expect("the auth request is answered");
+        answered.push((0, now, reply.clone()));
         let reply = Packet::from_bytes(&reply).expect("a reply parses");
         assert_eq!(
             reply.header.code,
@@ -238,7 +244,35 @@ fuzz_target!(|data: &[u8]| {
         clock.advance_millis(u64::from(*dt) * 1000);
 
         let reply = session.handle(&app, now, datagram);
-        check_reply(datagram, reply.as_deref());
+        let request = Packet::from_bytes(datagram)
+            .ok()
+            .filter(|p| p.header.get_version() == 1)
+            .filter(|p| {
+                matches!(
+                    p.header.get_type(),
+                    MessageType::Confirmable | MessageType::NonConfirmable
+                )
+            });
+        let earlier = request.as_ref().and_then(|p| {
+            answered
+                .iter()
+                .find(|(mid, _, _)| *mid == p.header.message_id)
+                .map(|(mid, at, bytes)| (*mid, now - *at, bytes.clone()))
+        });
+        match earlier {
+            Some((_, age, bytes)) if age + Duration::from_secs(1) < EXCHANGE_LIFETIME => {
+                assert_eq!(reply.as_ref(), Some(&bytes), "a duplicate got another answer");
+            }
+            // Around the end of the lifetime either is right.
+            Some((_, age, _)) if age <= EXCHANGE_LIFETIME + Duration::from_secs(1) => {}
+            _ => {
+                check_reply(datagram, reply.as_deref());
+                if let (Some(p), Some(bytes)) = (&request, &reply) {
+                    answered.retain(|(mid, _, _)| *mid != p.header.message_id);
+                    answered.push((p.header.message_id, now, bytes.clone()));
+                }
+            }
+        }
         let again = session.handle(&app, now, datagram);
         assert_eq!(again, reply, "a retransmission got another answer");
     }
