@@ -3,7 +3,7 @@
 # target that no longer builds, or a parser that now panics on its seeds or on what a short
 # run finds, fails CI. Long runs are for people (fuzz/README.md says how).
 #
-# FUZZ_SECONDS: seconds per target (default 20). Needs cargo-fuzz (installed here when
+# FUZZ_SECONDS: seconds per target (default 15). Needs cargo-fuzz (installed here when
 # missing, at the pinned version) and Python 3 for the seeds; on a stable toolchain,
 # RUSTC_BOOTSTRAP=1 stands in for nightly. Builds without a sanitizer: the code is safe Rust
 # (`unsafe_code = "deny"` in the workspace), so panics and failed assertions are what we look
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO_FUZZ_VERSION=0.13.2
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-15}
 export RUSTC_BOOTSTRAP=1
 export CARGO_INCREMENTAL=0
 
