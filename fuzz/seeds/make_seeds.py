@@ -155,6 +155,33 @@ def coap_seeds():
                  payload=b"eyJ0eXAiOiJKV1QifQ.e30.AAAA")),
         (0, coap(CON, POST, 82, options=path("p", "rsp"), payload=cbor([]))),
     ]))
+    # A whole provisioning run: each command fetched after the one answered before (the
+    # certificate in 256-byte Block2 blocks) and answered (the certificate's answer in 16-byte
+    # Block1 blocks).
+    def fetch(mid, after, num, szx=4):
+        return coap(CON, GET, mid, options=path("p", "cmd") + query(
+            f"after={after}", "rxMaxSize=4096", "txMaxSize=4096", "limit=10")
+            + [(23, block(num, False, szx))])
+
+    def report(mid, answers, szx=None):
+        body = cbor(answers)
+        if szx is None:
+            return [(0, coap(CON, POST, mid, options=path("p", "rsp") + [(12, uint(60))],
+                             payload=body))]
+        size = 16 << szx
+        chunks = [body[i:i + size] for i in range(0, len(body), size)]
+        return [(0, coap(CON, POST, mid + n, options=path("p", "rsp") + [
+            (12, uint(60)), (27, block(n, n + 1 < len(chunks), szx))], payload=c))
+            for n, c in enumerate(chunks)]
+
+    ids = COAP_IDS
+    run = [(0, fetch(100, "", 0))] + report(101, [[ids[0], 101]])
+    run += [(1, fetch(102, ids[0], 0))] + report(103, [[ids[1], 100, ""]])
+    run += [(1, fetch(110 + n, ids[1], n)) for n in range(11)]
+    run += report(130, [[ids[2], 100, ""]], szx=0)
+    run += [(1, fetch(150, ids[2], 0))] + report(151, [[ids[3], 100, ""], [ids[4], 100, ""]])
+    run += [(1, fetch(160, ids[4], 0))] + report(161, [[ids[5], 102]])
+    write("coap_session", "whole_run", frames(1, run))
     write("coap_session", "retransmission", frames(1, [
         (0, get(90, 0)), (3, get(90, 0)), (250, get(90, 0)), (0, get(91, 1)),
     ]))
