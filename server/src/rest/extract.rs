@@ -22,11 +22,11 @@ impl ApiKey {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+impl ApiKey {
+    /// The key in `headers`: `None` without an `Authorization` header, 401 when the header is
+    /// not `Bearer <key>`.
+    pub fn from_headers(headers: &HeaderMap) -> Result<Self, ApiError> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Ok(ApiKey(None));
         };
         let bad = || {
@@ -41,6 +41,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
             return Err(bad());
         }
         Ok(ApiKey(Some(key.trim().to_owned())))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        ApiKey::from_headers(&parts.headers)
     }
 }
 
