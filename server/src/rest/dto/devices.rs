@@ -3,10 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::devices::Device;
+use crate::domain::devices::{Device, MAX_TAGS_PER_DEVICE, MAX_TAG_LEN, TAG_PUNCTUATION};
 use crate::domain::registry::Verification;
 use crate::domain::service::{BulkClaim, BulkFailure, ClaimCheck};
 use crate::domain::status::ShownStatus;
+use crate::rest::error::ApiError;
 
 /// The body of `POST /v1/claimed-devices` (JSON form).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -20,14 +21,30 @@ pub struct ClaimBody {
     pub tags: Option<Vec<String>>,
 }
 
-/// Splits comma-separated entries into single tags (blank pieces dropped).
-pub fn split_tags(tags: &[String]) -> Vec<String> {
-    tags.iter()
+/// Splits comma-separated entries into single tags (blank pieces dropped); more than
+/// [`MAX_TAGS_PER_DEVICE`] entries is a 400 (the document's `maxItems`), as more pieces are
+/// in the domain.
+pub fn split_tags(tags: &[String]) -> Result<Vec<String>, ApiError> {
+    if tags.len() > MAX_TAGS_PER_DEVICE {
+        return Err(ApiError::bad_request(format!(
+            "invalid tags: {} entries; at most {MAX_TAGS_PER_DEVICE}",
+            tags.len()
+        )));
+    }
+    Ok(tags
+        .iter()
         .flat_map(|t| t.split(','))
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
-        .collect()
+        .collect())
+}
+
+/// The regular expression of one entry of a claim's or device's tag list: comma-separated
+/// tags with optional blanks around them (the entry [`split_tags`] reads).
+pub fn tag_entry_pattern() -> String {
+    let tag = format!("[A-Za-z0-9{TAG_PUNCTUATION}]{{1,{MAX_TAG_LEN}}}");
+    format!("^\\s*({tag})?(\\s*,\\s*({tag})?)*\\s*$")
 }
 
 /// How a device's signature was accepted.
