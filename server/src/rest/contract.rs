@@ -10,9 +10,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::dto::devices::tag_entry_pattern;
+use super::dto::devices::tag_entries_schema;
 use super::pagination::{page_token_pattern, MAX_PAGE_LIMIT};
-use crate::domain::commands::{MAX_DESCRIPTION_LEN, MAX_SET_COMMAND_LEN};
+use crate::domain::commands::{MAX_COMMANDS, MAX_DESCRIPTION_LEN, MAX_SET_COMMAND_LEN};
 use crate::domain::devices::{tag_pattern, MAX_TAGS_PER_DEVICE};
 use crate::domain::ids::MemberId;
 use crate::domain::rules::MAX_RULE_NAME_LEN;
@@ -43,11 +43,6 @@ fn description() -> Value {
 /// The schema of a list of tags on a device or rule.
 fn tag_list(min_items: usize) -> Value {
     json!({"type": "array", "items": tag(), "minItems": min_items, "maxItems": MAX_TAGS_PER_DEVICE})
-}
-
-/// The schema of a list of tag entries, each comma-separated tags (claims, device tags).
-fn tag_entries() -> Value {
-    json!({"type": "array", "items": {"type": "string", "pattern": tag_entry_pattern()}, "maxItems": MAX_TAGS_PER_DEVICE})
 }
 
 /// A response with the `{"message"}` body.
@@ -159,10 +154,17 @@ fn body_constraints(schemas: &mut Map<String, Value>) {
         json!({"type": "string", "minLength": 1, "maxLength": MAX_RULE_NAME_LEN, "pattern": "\\S"}),
     );
     set("RuleSpec", "tags", tag_list(1));
-    set("SetTagsBody", "tags", tag_entries());
-    let mut claim_tags = tag_entries();
-    claim_tags["type"] = json!(["array", "null"]);
+    set("SetTagsBody", "tags", tag_entries_schema());
+    let mut claim_tags = tag_entries_schema();
+    if let Some(any_of) = claim_tags["anyOf"].as_array_mut() {
+        any_of.push(json!({"type": "null"}));
+    }
     set("ClaimBody", "tags", claim_tags);
+    set(
+        "RuleSpec",
+        "commands",
+        json!({"type": "array", "items": {"$ref": "#/components/schemas/RuleCommand"}, "minItems": 1, "maxItems": MAX_COMMANDS}),
+    );
     set(
         "ClaimBody",
         "claimToken",
@@ -245,6 +247,23 @@ fn command_request_constraints(schemas: &mut Map<String, Value>) {
             "additionalProperties": {"type": "string", "pattern": NO_NUL},
         }),
     );
+    for schema in ["KeyGeneration", "CsrRequest", "Certificate_String"] {
+        set(
+            schema,
+            "secTag",
+            json!({"type": "integer", "minimum": 0, "maximum": u32::MAX, "description": "The modem sec tag."}),
+        );
+    }
+    // Each request type is an object of exactly one key, the type's name.
+    if let Some(variants) = schemas
+        .get_mut("CommandRequest")
+        .and_then(|s| s.get_mut("oneOf"))
+        .and_then(Value::as_array_mut)
+    {
+        for variant in variants.iter_mut().filter_map(Value::as_object_mut) {
+            variant.insert("additionalProperties".into(), Value::Bool(false));
+        }
+    }
     if let Some(cme) = schemas.get_mut("CmeCode") {
         *cme = json!({
             "description": "A CME error code as a client may send it: a number, or numeric text.",

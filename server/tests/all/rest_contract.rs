@@ -300,3 +300,33 @@ async fn a_bulk_dry_run_claims_nothing() {
     .await
     .expect(200);
 }
+
+/// An integral number written as a float (`7.0`) is an `integer` for JSON Schema, so the
+/// service reads it as one (schemathesis found `secTag: 784.0` refused).
+#[tokio::test]
+async fn an_integral_float_is_an_integer() {
+    let rest = Rest::new();
+    let dev = Dev::new(1);
+    rest.claim(OWNER, &dev, &[]).await;
+    let path = format!("/v1/claimed-devices/{}/provisioning", dev.id_text());
+    let r = rest
+        .raw(
+            Method::POST,
+            &path,
+            Some(OWNER),
+            Some("application/json"),
+            r#"{"request": {"clientPrivateKeyGeneration": {"secTag": 16842753.0}}}"#,
+        )
+        .await;
+    r.expect(201);
+    let r = rest
+        .raw(
+            Method::POST,
+            &path,
+            Some(OWNER),
+            Some("application/json"),
+            r#"{"request": {"clientPrivateKeyGeneration": {"secTag": 1.5}}}"#,
+        )
+        .await;
+    r.expect(400);
+}

@@ -21,15 +21,31 @@ pub struct ClaimBody {
     pub tags: Option<Vec<String>>,
 }
 
-/// Splits comma-separated entries into single tags (blank pieces dropped); more than
-/// [`MAX_TAGS_PER_DEVICE`] entries is a 400 (the document's `maxItems`), as more pieces are
-/// in the domain.
+/// Splits comma-separated entries into single tags (blank pieces dropped). The list is
+/// either one entry of comma-separated tags (as nRF Cloud's `claim_and_provision_device`
+/// sends its `--provisioning-tags`), at most [`MAX_TAGS_PER_DEVICE`] pieces, or up to
+/// [`MAX_TAGS_PER_DEVICE`] entries of one tag each; anything else is a 400, as the
+/// document's [`tag_entries_schema`] says.
 pub fn split_tags(tags: &[String]) -> Result<Vec<String>, ApiError> {
+    let bad = |why: String| Err(ApiError::bad_request(format!("invalid tags: {why}")));
     if tags.len() > MAX_TAGS_PER_DEVICE {
-        return Err(ApiError::bad_request(format!(
-            "invalid tags: {} entries; at most {MAX_TAGS_PER_DEVICE}",
+        return bad(format!(
+            "{} entries; at most {MAX_TAGS_PER_DEVICE}",
             tags.len()
-        )));
+        ));
+    }
+    for entry in tags {
+        let pieces = entry.split(',').count();
+        if tags.len() > 1 && pieces > 1 {
+            return bad(format!(
+                "{entry:?}: comma-separated tags must be the list's only entry"
+            ));
+        }
+        if pieces > MAX_TAGS_PER_DEVICE {
+            return bad(format!(
+                "{entry:?} has {pieces} comma-separated pieces; at most {MAX_TAGS_PER_DEVICE}"
+            ));
+        }
     }
     Ok(tags
         .iter()
@@ -40,11 +56,18 @@ pub fn split_tags(tags: &[String]) -> Result<Vec<String>, ApiError> {
         .collect())
 }
 
-/// The regular expression of one entry of a claim's or device's tag list: comma-separated
-/// tags with optional blanks around them (the entry [`split_tags`] reads).
-pub fn tag_entry_pattern() -> String {
+/// The JSON Schema of a claim's or device's tag list, the lists [`split_tags`] reads: one
+/// entry of up to 32 comma-separated tags (blank pieces allowed), or up to 32 entries of one
+/// tag each (blanks around it allowed).
+pub fn tag_entries_schema() -> serde_json::Value {
     let tag = format!("[A-Za-z0-9{TAG_PUNCTUATION}]{{1,{MAX_TAG_LEN}}}");
-    format!("^\\s*({tag})?(\\s*,\\s*({tag})?)*\\s*$")
+    let commas = MAX_TAGS_PER_DEVICE - 1;
+    let one_list = format!("^\\s*({tag})?(\\s*,\\s*({tag})?){{0,{commas}}}\\s*$");
+    let one_tag = format!("^\\s*({tag})?\\s*$");
+    serde_json::json!({"anyOf": [
+        {"type": "array", "maxItems": 1, "items": {"type": "string", "pattern": one_list}},
+        {"type": "array", "maxItems": MAX_TAGS_PER_DEVICE, "items": {"type": "string", "pattern": one_tag}},
+    ]})
 }
 
 /// How a device's signature was accepted.
