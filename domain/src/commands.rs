@@ -25,7 +25,9 @@ pub const MAX_COMMANDS: usize = 20;
 /// CME error the modem returns when deleting a credential that does not exist; the delete
 /// sub-step of key generation ignores it.
 pub const CME_NOT_FOUND: u32 = 513;
-/// Longest `description` accepted.
+/// Longest `setCommand` of an `atCommand` request, in characters.
+pub const MAX_SET_COMMAND_LEN: usize = 64;
+/// Longest `description` accepted, in characters (as JSON Schema's `maxLength` counts).
 pub const MAX_DESCRIPTION_LEN: usize = 1024;
 
 /// What the service does with a [`CommandRequest`]: check it and turn it into the device
@@ -104,12 +106,12 @@ impl CommandRequestExt for CommandRequest {
             CommandRequest::AtCommand(a) => {
                 let bad = |c: char| c == '=' || c.is_ascii_control() || c.is_whitespace();
                 if a.set_command.is_empty()
-                    || a.set_command.len() > 64
+                    || a.set_command.chars().count() > MAX_SET_COMMAND_LEN
                     || a.set_command.contains(bad)
                 {
                     return Err(Error::invalid(
                         field("setCommand"),
-                        "must be 1 to 64 characters without '=', spaces or control characters",
+                        format!("must be 1 to {MAX_SET_COMMAND_LEN} characters without '=', spaces or control characters"),
                     ));
                 }
                 if a.parameters.contains('\0') {
@@ -493,10 +495,10 @@ fn fresh_steps(request: &CommandRequest) -> Vec<StepProgress> {
 
 /// Checks a command description.
 pub fn validate_description(description: &str) -> Result<()> {
-    if description.len() > MAX_DESCRIPTION_LEN {
+    if description.chars().count() > MAX_DESCRIPTION_LEN {
         return Err(Error::invalid(
             "description",
-            format!("at most {MAX_DESCRIPTION_LEN} bytes"),
+            format!("at most {MAX_DESCRIPTION_LEN} characters"),
         ));
     }
     Ok(())

@@ -27,6 +27,16 @@ pub const MAX_TAGS_PER_DEVICE: usize = 32;
 /// that would create more is a 409.
 pub const MAX_TAG_DEFINITIONS: usize = 1000;
 
+/// The characters a tag may hold besides ASCII letters and digits (`-` last, so that the set
+/// reads as a regular-expression character class too).
+pub const TAG_PUNCTUATION: &str = "_.:-";
+
+/// The regular expression (ECMA 262, as in JSON Schema `pattern`) of exactly the tags
+/// [`validate_tag`] accepts; the OpenAPI document states it.
+pub fn tag_pattern() -> String {
+    format!("^[A-Za-z0-9{TAG_PUNCTUATION}]{{1,{MAX_TAG_LEN}}}$")
+}
+
 /// Checks a tag: 1 to 64 characters of letters, digits, `-`, `_`, `.`, `:`.
 pub fn validate_tag(tag: &str) -> std::result::Result<(), String> {
     if tag.is_empty() || tag.len() > MAX_TAG_LEN {
@@ -34,7 +44,7 @@ pub fn validate_tag(tag: &str) -> std::result::Result<(), String> {
     }
     if let Some(c) = tag
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+        .find(|c| !(c.is_ascii_alphanumeric() || TAG_PUNCTUATION.contains(*c)))
     {
         return Err(format!(
             "tag {tag:?} contains {c:?}; allowed are letters, digits, '-', '_', '.' and ':'"
@@ -43,9 +53,18 @@ pub fn validate_tag(tag: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Checks a list of tags (each, and at most [`MAX_TAGS_PER_DEVICE`] different ones) and
-/// returns them as a set.
+/// Checks a list of tags (each, and at most [`MAX_TAGS_PER_DEVICE`] entries, repeated ones
+/// counted: the OpenAPI document's `maxItems`) and returns them as a set.
 pub fn tag_set(tags: &[String]) -> Result<BTreeSet<String>> {
+    if tags.len() > MAX_TAGS_PER_DEVICE {
+        return Err(Error::invalid(
+            "tags",
+            format!(
+                "{} tags; at most {MAX_TAGS_PER_DEVICE} per device or rule",
+                tags.len()
+            ),
+        ));
+    }
     let set: BTreeSet<String> = tags
         .iter()
         .map(|t| validate_tag(t).map(|()| t.clone()))

@@ -45,7 +45,8 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// The device's configuration already holds the most commands allowed (400).
+    /// The device's configuration already holds the most commands allowed (409: the request
+    /// is well formed, the configuration's state refuses it).
     #[error("device {device} already has {limit} commands, the most a configuration may hold")]
     TooManyCommands {
         /// The device.
@@ -66,7 +67,8 @@ impl Error {
             Error::Forbidden { .. } | Error::NotClaimed { .. } => 403,
             Error::NotFound { .. } => 404,
             Error::Conflict { .. } => 409,
-            Error::Invalid { .. } | Error::TooManyCommands { .. } => 400,
+            Error::Invalid { .. } => 400,
+            Error::TooManyCommands { .. } => 409,
             Error::Internal(_) => 500,
         }
     }

@@ -22,6 +22,15 @@ pub struct MemberId(String);
 impl MemberId {
     /// Longest member name accepted.
     pub const MAX_LEN: usize = 64;
+    /// The characters a member name may hold besides ASCII letters and digits (`-` last, so
+    /// that the set reads as a regular-expression character class too).
+    pub const PUNCTUATION: &'static str = "._@-";
+
+    /// The regular expression (ECMA 262, as in JSON Schema `pattern`) of exactly the names
+    /// [`MemberId::new`] accepts; the OpenAPI document states it.
+    pub fn pattern() -> String {
+        format!("^[A-Za-z0-9{}]{{1,{}}}$", Self::PUNCTUATION, Self::MAX_LEN)
+    }
 
     /// Validates a member name: 1 to 64 characters of letters, digits, `.`, `_`, `-`, `@`.
     pub fn new(name: &str) -> Result<Self, String> {
@@ -33,7 +42,7 @@ impl MemberId {
         }
         if let Some(c) = name
             .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
+            .find(|c| !(c.is_ascii_alphanumeric() || Self::PUNCTUATION.contains(*c)))
         {
             return Err(format!(
                 "member name contains {c:?}; allowed are letters, digits, '.', '_', '-' and '@'"

@@ -53,10 +53,10 @@ pub struct RuleSpec {
 impl RuleSpec {
     /// Checks every field; errors name it.
     pub fn validate(&self) -> Result<()> {
-        if self.name.trim().is_empty() || self.name.len() > MAX_RULE_NAME_LEN {
+        if self.name.trim().is_empty() || self.name.chars().count() > MAX_RULE_NAME_LEN {
             return Err(Error::invalid(
                 "name",
-                format!("must be 1 to {MAX_RULE_NAME_LEN} bytes"),
+                format!("must be 1 to {MAX_RULE_NAME_LEN} characters, not all blank"),
             ));
         }
         validate_description(&self.description)?;

@@ -22,11 +22,11 @@ impl ApiKey {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+impl ApiKey {
+    /// The key in `headers`: `None` without an `Authorization` header, 401 when the header is
+    /// not `Bearer <key>`.
+    pub fn from_headers(headers: &HeaderMap) -> Result<Self, ApiError> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Ok(ApiKey(None));
         };
         let bad = || {
@@ -41,6 +41,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
             return Err(bad());
         }
         Ok(ApiKey(Some(key.trim().to_owned())))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        ApiKey::from_headers(&parts.headers)
     }
 }
 
@@ -68,14 +76,45 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
     match Json::<T>::from_bytes(bytes) {
         Ok(Json(value)) => Ok(value),
-        Err(rejection) => {
-            let status = match rejection.status() {
-                StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
-                other => other,
-            };
-            Err(ApiError::request(status, rejection.body_text()))
+        // JSON Schema's `integer` includes `7.0`; serde's integers do not. Read it as `7`.
+        Err(rejection) => with_integral_numbers(bytes)
+            .and_then(|value| serde_json::from_value(value).ok())
+            .ok_or_else(|| rejection_error(rejection)),
+    }
+}
+
+/// The body's JSON with every integral float (`7.0`) written as an integer (`7`); `None` when
+/// it is not JSON or has no such number.
+fn with_integral_numbers(bytes: &[u8]) -> Option<serde_json::Value> {
+    fn fix(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                let Some(f) = n.as_f64() else { return false };
+                // Within ±2^53 a float's integer part is exact.
+                if f.fract() != 0.0 || f.abs() > 9_007_199_254_740_992.0 {
+                    return false;
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *value = serde_json::Value::from(i);
+                true
+            }
+            serde_json::Value::Array(items) => items.iter_mut().fold(false, |c, v| fix(v) | c),
+            serde_json::Value::Object(map) => map.values_mut().fold(false, |c, v| fix(v) | c),
+            _ => false,
         }
     }
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    fix(&mut value).then_some(value)
+}
+
+/// A JSON rejection as an [`ApiError`]: 400 (axum's 422 for a wrong shape included).
+fn rejection_error(rejection: axum::extract::rejection::JsonRejection) -> ApiError {
+    let status = match rejection.status() {
+        StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+        other => other,
+    };
+    ApiError::request(status, rejection.body_text())
 }
 
 /// Rejects a content type other than JSON (a missing one is accepted, for plain `curl -d`).

@@ -12,6 +12,8 @@
 //! Handlers never hold the app's lock across an `.await`: each calls [`crate::app::App`]'s
 //! `mutate`/`try_read` once with a short closure.
 
+pub mod auth;
+pub mod contract;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -34,10 +36,23 @@ use handlers::{commands, devices, rules, tags, team};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The REST router, with its state, body limit and JSON error shaping.
+///
+/// Every route but the document and the health probe is authenticated by
+/// [`auth::require_api_key`], which runs before the handler reads the path, query or body.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/v1/openapi.json", get(openapi_json))
         .route(health::HEALTH_PATH, get(health::health))
+        .merge(authenticated(app.clone()))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .with_state(app)
+}
+
+/// The routes that need an API key, behind [`auth::require_api_key`] (a route layer: an
+/// unknown path stays a 404).
+fn authenticated(app: Arc<App>) -> Router<Arc<App>> {
+    Router::new()
         .route(
             "/v1/claimed-devices",
             post(devices::claim).get(devices::list),
@@ -95,12 +110,13 @@ pub fn router(app: Arc<App>) -> Router {
             "/v1/team/members/{name}/api-keys/{keyId}",
             axum::routing::delete(team::revoke_key),
         )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(error::json_errors))
-        .with_state(app)
+        .route_layer(axum::middleware::from_fn_with_state(
+            app,
+            auth::require_api_key,
+        ))
 }
 
 /// `GET /v1/openapi.json`: the generated OpenAPI 3 document (no authentication).
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+async fn openapi_json() -> Json<serde_json::Value> {
     Json(openapi::document())
 }

@@ -11,7 +11,7 @@ use super::handlers::{commands, devices, rules, tags, team};
 #[openapi(
     info(
         title = "provlab fake nRF Cloud Provisioning Service",
-        description = "The REST API of `provlab serve`: nRF Cloud Provisioning Service endpoints used by Nordic's host tools, plus lab extensions (block, retry/skip/update, team). Authenticate with `Authorization: Bearer <api key>`. Errors are `{\"message\": ...}`. Limits: a team holds at most 1000 tag definitions (409 past it; tags also come into being when first used), a device or rule at most 32 tags (400), a member at most 10 API keys (409), a description at most 1024 bytes (400), a configuration at most 20 commands (400); the team's last owner key cannot be revoked (409).",
+        description = "The REST API of `provlab serve`: nRF Cloud Provisioning Service endpoints used by Nordic's host tools, plus lab extensions (block, retry/skip/update, team). Authenticate with `Authorization: Bearer <api key>`. Errors are `{\"message\": ...}`. Limits: a team holds at most 1000 tag definitions (409 past it; tags also come into being when first used), a device or rule at most 32 tags (400), a member at most 10 API keys (409), a description at most 1024 characters (400), a configuration at most 20 commands (409); the team's last owner key cannot be revoked (409).",
     ),
     paths(
         devices::claim,
@@ -72,7 +72,13 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as JSON.
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document as served: the generated one with what the service enforces added
+/// ([`super::contract::apply`]). JSON, because the added constraints (type unions, `oneOf`
+/// without a type) are more than utoipa's model reads back.
+pub fn document() -> serde_json::Value {
+    let mut json = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|e| {
+        serde_json::json!({"openapi": "3.1.0", "info": {"title": format!("the document does not serialize: {e}")}})
+    });
+    super::contract::apply(&mut json);
+    json
 }

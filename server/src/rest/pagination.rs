@@ -39,16 +39,25 @@ pub struct Page<T> {
     pub page_next_token: Option<String>,
 }
 
-const TOKEN_PREFIX: &str = "offset:";
+/// Most digits of a page token.
+const TOKEN_DIGITS: usize = 9;
+
+/// The regular expression of a page token (the OpenAPI document states it): the offset of
+/// the next item in decimal. A token outside a list's end gives an empty page.
+pub fn page_token_pattern() -> String {
+    format!("^[0-9]{{1,{TOKEN_DIGITS}}}$")
+}
 
 fn encode_token(offset: usize) -> String {
-    provlab_proto::b64::encode(format!("{TOKEN_PREFIX}{offset}").as_bytes())
+    offset.to_string()
 }
 
 fn decode_token(token: &str) -> Option<usize> {
-    let bytes = provlab_proto::b64::decode(token.trim()).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    text.strip_prefix(TOKEN_PREFIX)?.parse().ok()
+    if token.is_empty() || token.len() > TOKEN_DIGITS || !token.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    token.parse().ok()
 }
 
 impl PageParams {
@@ -63,7 +72,6 @@ impl PageParams {
         }
         let offset = match &self.page_next_token {
             None => 0,
-            Some(t) if t.trim().is_empty() => 0,
             Some(t) => decode_token(t).ok_or_else(|| {
                 ApiError::bad_request(format!("pageNextToken {t:?} is not a valid page token"))
             })?,

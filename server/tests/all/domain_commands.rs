@@ -247,7 +247,7 @@ fn at_most_twenty_commands_per_device() {
             limit: 20
         }
     );
-    assert_eq!(err.http_status(), 400);
+    assert_eq!(err.http_status(), 409);
 }
 
 #[test]

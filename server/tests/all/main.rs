@@ -24,6 +24,7 @@ mod rest_claim_and_provision;
 mod rest_client;
 mod rest_commands;
 mod rest_common;
+mod rest_contract;
 mod rest_devices;
 mod rest_health;
 mod rest_openapi;

@@ -222,7 +222,7 @@ async fn at_most_twenty_commands() {
             json!({"request": {"finished": {}}}),
         )
         .await;
-    r.expect(400);
+    r.expect(409);
     assert!(r.message().contains("20 commands"), "{}", r.text);
     assert_eq!(rest.state(), before);
 }

@@ -216,7 +216,10 @@ async fn bulk_claim_with_the_content_type_header_claim_devices_sends() {
             "x",
         )
         .await;
-    dry.expect(400);
+    // A bulk dry run reports the rows as a bulk claim would, and claims nothing.
+    dry.expect(200);
+    assert_eq!(dry.body["claimedIds"], json!([]));
+    assert_eq!(dry.body["failed"][0]["status"], 400);
 }
 
 #[tokio::test]

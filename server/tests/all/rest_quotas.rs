@@ -136,7 +136,7 @@ async fn the_openapi_document_states_the_limits() {
         "1000 tag definitions",
         "32 tags",
         "10 API keys",
-        "1024 bytes",
+        "1024 characters",
     ] {
         assert!(description.contains(limit), "{limit}: {description}");
     }

@@ -3,10 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::devices::Device;
+use crate::domain::devices::{Device, MAX_TAGS_PER_DEVICE, MAX_TAG_LEN, TAG_PUNCTUATION};
 use crate::domain::registry::Verification;
 use crate::domain::service::{BulkClaim, BulkFailure, ClaimCheck};
 use crate::domain::status::ShownStatus;
+use crate::rest::error::ApiError;
 
 /// The body of `POST /v1/claimed-devices` (JSON form).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -20,14 +21,53 @@ pub struct ClaimBody {
     pub tags: Option<Vec<String>>,
 }
 
-/// Splits comma-separated entries into single tags (blank pieces dropped).
-pub fn split_tags(tags: &[String]) -> Vec<String> {
-    tags.iter()
+/// Splits comma-separated entries into single tags (blank pieces dropped). The list is
+/// either one entry of comma-separated tags (as nRF Cloud's `claim_and_provision_device`
+/// sends its `--provisioning-tags`), at most [`MAX_TAGS_PER_DEVICE`] pieces, or up to
+/// [`MAX_TAGS_PER_DEVICE`] entries of one tag each; anything else is a 400, as the
+/// document's [`tag_entries_schema`] says.
+pub fn split_tags(tags: &[String]) -> Result<Vec<String>, ApiError> {
+    let bad = |why: String| Err(ApiError::bad_request(format!("invalid tags: {why}")));
+    if tags.len() > MAX_TAGS_PER_DEVICE {
+        return bad(format!(
+            "{} entries; at most {MAX_TAGS_PER_DEVICE}",
+            tags.len()
+        ));
+    }
+    for entry in tags {
+        let pieces = entry.split(',').count();
+        if tags.len() > 1 && pieces > 1 {
+            return bad(format!(
+                "{entry:?}: comma-separated tags must be the list's only entry"
+            ));
+        }
+        if pieces > MAX_TAGS_PER_DEVICE {
+            return bad(format!(
+                "{entry:?} has {pieces} comma-separated pieces; at most {MAX_TAGS_PER_DEVICE}"
+            ));
+        }
+    }
+    Ok(tags
+        .iter()
         .flat_map(|t| t.split(','))
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
-        .collect()
+        .collect())
+}
+
+/// The JSON Schema of a claim's or device's tag list, the lists [`split_tags`] reads: one
+/// entry of up to 32 comma-separated tags (blank pieces allowed), or up to 32 entries of one
+/// tag each (blanks around it allowed).
+pub fn tag_entries_schema() -> serde_json::Value {
+    let tag = format!("[A-Za-z0-9{TAG_PUNCTUATION}]{{1,{MAX_TAG_LEN}}}");
+    let commas = MAX_TAGS_PER_DEVICE - 1;
+    let one_list = format!("^\\s*({tag})?(\\s*,\\s*({tag})?){{0,{commas}}}\\s*$");
+    let one_tag = format!("^\\s*({tag})?\\s*$");
+    serde_json::json!({"anyOf": [
+        {"type": "array", "maxItems": 1, "items": {"type": "string", "pattern": one_list}},
+        {"type": "array", "maxItems": MAX_TAGS_PER_DEVICE, "items": {"type": "string", "pattern": one_tag}},
+    ]})
 }
 
 /// How a device's signature was accepted.

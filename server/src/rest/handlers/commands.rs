@@ -22,10 +22,11 @@ use crate::rest::pagination::{paginate, Page, PageParams};
     request_body = NewCommand,
     responses(
         (status = 201, description = "Added", body = Created),
-        (status = 400, description = "Bad request object, unknown command type, or the configuration is full", body = ErrorBody),
+        (status = 400, description = "Bad request object or unknown command type", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Not the caller's to edit", body = ErrorBody),
         (status = 404, description = "Not claimed", body = ErrorBody),
+        (status = 409, description = "The configuration holds 20 commands", body = ErrorBody),
     ),
     security(("apiKey" = []))
 )]

@@ -32,14 +32,9 @@ pub struct ClaimQuery {
 
 impl ClaimQuery {
     fn dry_run(&self) -> Result<bool, ApiError> {
-        match self
-            .dryrun
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        match self.dryrun.as_deref() {
             None | Some("false") => Ok(false),
-            Some("true") | Some("") => Ok(true),
+            Some("true") => Ok(true),
             Some(other) => Err(ApiError::bad_request(format!(
                 "dryrun must be true or false, got {other:?}"
             ))),
@@ -67,7 +62,8 @@ fn is_csv(headers: &HeaderMap) -> bool {
 }
 
 /// Claims a device (201), checks a token (`?dryrun=true`, 202) or claims a CSV of tokens
-/// (`text/csv`, 200 with `claimedIds` and `failed`).
+/// (`text/csv`, 200 with `claimedIds` and `failed`; with `?dryrun=true` the same report,
+/// nothing claimed).
 #[utoipa::path(
     post,
     path = "/v1/claimed-devices",
@@ -102,19 +98,23 @@ pub async fn claim(
 ) -> Result<Response, ApiError> {
     let dry_run = query.dry_run()?;
     if is_csv(&headers) {
-        if dry_run {
-            return Err(ApiError::bad_request(
-                "dryrun is not supported for a text/csv bulk claim",
-            ));
-        }
         let csv = std::str::from_utf8(&body)
             .map_err(|_| ApiError::bad_request("the CSV body is not UTF-8"))?;
+        if dry_run {
+            // The same report on a copy of the service: nothing is claimed or stored.
+            let report = app.try_read(|svc, now| {
+                svc.clone()
+                    .claim_bulk_csv(now, key.as_deref(), csv)
+                    .map(|out| out.value)
+            })??;
+            return Ok((StatusCode::OK, Json(BulkClaimBody::from(report))).into_response());
+        }
         let report = app.mutate(|svc, now| svc.claim_bulk_csv(now, key.as_deref(), csv))?;
         return Ok((StatusCode::OK, Json(BulkClaimBody::from(report))).into_response());
     }
     check_json_content_type(&headers)?;
     let request: ClaimBody = parse_json(&body)?;
-    let tags = split_tags(request.tags.as_deref().unwrap_or_default());
+    let tags = split_tags(request.tags.as_deref().unwrap_or_default())?;
     if dry_run {
         let check =
             app.try_read(|svc, _| svc.claim_dry_run(key.as_deref(), &request.claim_token, &tags))??;
@@ -248,7 +248,7 @@ pub async fn set_tags(
     JsonBody(body): JsonBody<SetTagsBody>,
 ) -> Result<StatusCode, ApiError> {
     let device = device_id(&id)?;
-    let tags = split_tags(&body.tags);
+    let tags = split_tags(&body.tags)?;
     app.mutate(|svc, now| svc.set_device_tags(now, key.as_deref(), device, &tags))?;
     Ok(StatusCode::NO_CONTENT)
 }

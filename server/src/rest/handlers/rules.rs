@@ -55,7 +55,7 @@ pub async fn list(
     request_body = RuleSpec,
     responses(
         (status = 201, description = "Created", body = RuleBody),
-        (status = 400, description = "Bad rule (descriptions at most 1024 bytes, at most 32 tags)", body = ErrorBody),
+        (status = 400, description = "Bad rule (descriptions at most 1024 characters, at most 32 tags)", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Only admins and owners manage rules", body = ErrorBody),
     ),
@@ -112,7 +112,7 @@ pub async fn get(
     request_body = RuleSpec,
     responses(
         (status = 200, description = "Updated", body = RuleBody),
-        (status = 400, description = "Bad rule (descriptions at most 1024 bytes, at most 32 tags)", body = ErrorBody),
+        (status = 400, description = "Bad rule (descriptions at most 1024 characters, at most 32 tags)", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Only admins and owners manage rules", body = ErrorBody),
         (status = 404, description = "No such rule", body = ErrorBody),

@@ -44,7 +44,7 @@ pub async fn list(
     request_body = NewTagBody,
     responses(
         (status = 201, description = "Created", body = TagBody),
-        (status = 400, description = "Bad tag, or a description over 1024 bytes", body = ErrorBody),
+        (status = 400, description = "Bad tag, or a description over 1024 characters", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key", body = ErrorBody),
         (status = 403, description = "Viewers may not create tags", body = ErrorBody),
         (status = 409, description = "The tag exists, or the team holds 1000 tag definitions", body = ErrorBody),
