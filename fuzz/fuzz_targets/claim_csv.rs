@@ -29,7 +29,10 @@ fn check_rows(body: &str) -> Option<usize> {
             Ok(row) => row.row,
             Err((n, _)) => *n,
         };
-        assert!(n > last && n <= lines, "row {n} after {last}, {lines} lines");
+        assert!(
+            n > last && n <= lines,
+            "row {n} after {last}, {lines} lines"
+        );
         last = n;
         if let Ok(row) = row {
             assert!(!row.claim_token.is_empty());

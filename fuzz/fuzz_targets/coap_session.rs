@@ -35,8 +35,7 @@ use provlab_server::device::coap::block::BlockOpt;
 use provlab_server::device::coap::dedup::EXCHANGE_LIFETIME;
 use provlab_server::device::coap::session::CoapSession;
 use provlab_server::domain::commands::{
-    AtCommandRequest, Certificate, CommandRequest, ConfigRequest, CsrRequest, Finished,
-    Properties,
+    AtCommandRequest, Certificate, CommandRequest, ConfigRequest, CsrRequest, Finished, Properties,
 };
 use provlab_server::domain::events::Event;
 use provlab_server::domain::registry::FactoryRegistry;
@@ -162,7 +161,11 @@ fn check_reply(datagram: &[u8], reply: Option<&[u8]>) {
         .filter(|p| p.header.get_version() == 1);
     let Some(request) = request else {
         if let Some(reply) = reply {
-            assert_eq!(reply.len(), 4, "a reply to an unparsable datagram: {reply:?}");
+            assert_eq!(
+                reply.len(),
+                4,
+                "a reply to an unparsable datagram: {reply:?}"
+            );
             assert_eq!(reply[0], 0x70);
         }
         return;
@@ -196,7 +199,11 @@ fn check_reply(datagram: &[u8], reply: Option<&[u8]>) {
         .get_first_option(CoapOption::Block2)
         .map(|v| BlockOpt::decode(v).expect("our Block2 decodes"));
     if let Some(b) = block2 {
-        assert!(reply.payload.len() <= b.size(), "block {b:?} of {}", reply.payload.len());
+        assert!(
+            reply.payload.len() <= b.size(),
+            "block {b:?} of {}",
+            reply.payload.len()
+        );
     }
     let cbor = reply.get_content_format() == Some(ContentFormat::ApplicationCBOR);
     let whole = block2.is_none_or(|b| b.num == 0 && !b.more);
@@ -261,7 +268,11 @@ fuzz_target!(|data: &[u8]| {
         });
         match earlier {
             Some((_, age, bytes)) if age + Duration::from_secs(1) < EXCHANGE_LIFETIME => {
-                assert_eq!(reply.as_ref(), Some(&bytes), "a duplicate got another answer");
+                assert_eq!(
+                    reply.as_ref(),
+                    Some(&bytes),
+                    "a duplicate got another answer"
+                );
             }
             // Around the end of the lifetime either is right.
             Some((_, age, _)) if age <= EXCHANGE_LIFETIME + Duration::from_secs(1) => {}

@@ -54,7 +54,11 @@ fn check(q: &FetchQuery) {
         .map(|(n, v)| format!("{n}={}", encode(v)))
         .collect::<Vec<_>>()
         .join("&");
-    assert_eq!(parse_http(&http).as_ref(), Ok(q), "written back as {http:?}");
+    assert_eq!(
+        parse_http(&http).as_ref(),
+        Ok(q),
+        "written back as {http:?}"
+    );
     let options: Vec<Vec<u8>> = pairs
         .iter()
         .map(|(n, v)| format!("{n}={v}").into_bytes())

@@ -64,8 +64,6 @@ fuzz_target!(|data: &[u8]| {
 /// Whether `token` is signed by the fuzz key (a mutation could only get there by re-signing).
 fn token_is_ours(token: &str) -> bool {
     jwt::decode_unverified(token)
-        .map(|d| {
-            jwt::sign_with_header(&d.header, &d.claims, &key()) == token
-        })
+        .map(|d| jwt::sign_with_header(&d.header, &d.claims, &key()) == token)
         .unwrap_or(false)
 }

@@ -68,6 +68,10 @@ fuzz_target!(|data: &[u8]| {
             other => panic!("{:?} read back as {other:?}", reply.text),
         }
         let persisted = modem.nvm().load().expect("the NVM image loads");
-        assert_eq!(&persisted, modem.credentials(), "NVM differs after {line:?}");
+        assert_eq!(
+            &persisted,
+            modem.credentials(),
+            "NVM differs after {line:?}"
+        );
     }
 });

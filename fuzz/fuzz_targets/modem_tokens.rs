@@ -39,7 +39,10 @@ fn bytes(data: &[u8]) {
     }
     match Attestation::from_cbor(data) {
         Ok(attestation) => {
-            assert_eq!(Attestation::from_cbor(&attestation.to_cbor()), Ok(attestation));
+            assert_eq!(
+                Attestation::from_cbor(&attestation.to_cbor()),
+                Ok(attestation)
+            );
             let (key, other) = keys();
             let token = AttestationToken::sign(attestation, &key);
             let decoded = AttestationToken::decode(&token.encode()).expect("our token decodes");

@@ -50,8 +50,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if decoded {
-        let stored = value.get("sha256").and_then(Value::as_str).unwrap_or_default();
-        assert!(stored.eq_ignore_ascii_case(&sum), "checksum copy out of date");
+        let stored = value
+            .get("sha256")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        assert!(
+            stored.eq_ignore_ascii_case(&sum),
+            "checksum copy out of date"
+        );
         return;
     }
     if let Some(object) = value.as_object_mut() {

@@ -11,10 +11,10 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use serde::de::IgnoredAny;
-use serde::Deserialize;
 use provlab_domain::registry::{FactoryRegistry, IdentityKeys as _};
 use provlab_modem::registry::Registry;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 
 /// The document's device list, each entry skipped.
 #[derive(Deserialize)]

@@ -41,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(!diagnostics.is_empty());
             let lines = text.split('\n').count();
             for d in &diagnostics {
-                assert!(d.location.line >= 1 && d.location.line <= lines + 1, "{d:?}");
+                assert!(
+                    d.location.line >= 1 && d.location.line <= lines + 1,
+                    "{d:?}"
+                );
                 assert!(d.location.column >= 1, "{d:?}");
             }
             let _ = render_diagnostics(&diagnostics);

@@ -38,7 +38,11 @@ fn now() -> Now {
 
 fn check(shell: &Shell, out: &[u8]) {
     assert!(shell.pending_line().len() < shell.config().cmd_buff_size);
-    assert!(out.is_ascii(), "non-ASCII output {:?}", String::from_utf8_lossy(out));
+    assert!(
+        out.is_ascii(),
+        "non-ASCII output {:?}",
+        String::from_utf8_lossy(out)
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
